@@ -1,0 +1,43 @@
+// scenehost's command line: `serve` runs the host, `plugins` lists what the plugin
+// directories hold. Every outside mistake ends here as a message and exit code 2.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+
+#include "app/plugins_command.hpp"
+#include "app/serve_command.hpp"
+#include "plugin/plugin_registry.hpp"
+
+int main(int argc, char **argv) {
+    using namespace scenehost;
+    CLI::App cli{"scenehost: remote scientific visualization host"};
+    cli.require_subcommand(1);
+
+    std::vector<std::filesystem::path> plugin_dirs;
+    auto *plugins = cli.add_subcommand("plugins", "List every plugin file with its kind, version and load status");
+    plugins->add_option("--plugin-dir", plugin_dirs, "Plugin directory (repeatable; default: the installed one)");
+
+    app::ServeOptions serve_options;
+    auto *serve = cli.add_subcommand("serve", "Run the host");
+    serve->add_option("--plugin-dir", serve_options.plugin_dirs, "Plugin directory (repeatable)");
+    serve->add_flag("--demo", serve_options.demo, "Serve the built-in demo scene");
+    serve->add_option("--audit-log", serve_options.audit_log, "Audit log file (JSON Lines)");
+    serve->add_option("--fsync", serve_options.fsync, "Audit log fsync policy: never, batch or always")
+        ->check(CLI::IsMember({"never", "batch", "always"}));
+
+    CLI11_PARSE(cli, argc, argv);
+    try {
+        if (*plugins) {
+            if (plugin_dirs.empty()) plugin_dirs.push_back(plugin::default_plugin_directory());
+            spdlog::set_level(spdlog::level::off);  // the table says it all
+            return app::run_plugins_command(plugin_dirs, std::cout);
+        }
+        if (serve_options.plugin_dirs.empty()) serve_options.plugin_dirs.push_back(plugin::default_plugin_directory());
+        return app::run_serve_command(serve_options);
+    } catch (const std::runtime_error &e) {
+        // Start-up errors: a file, directory or setting from outside that cannot be used.
+        std::cerr << "scenehost: " << e.what() << '\n';
+        return 2;
+    }
+}

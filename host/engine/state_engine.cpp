@@ -1,0 +1,118 @@
+// intent → reducer → store → audit, in that order, on the control thread.
+#include "engine/state_engine.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+#include <stdexcept>
+
+#include "base/assert.hpp"
+
+namespace scenehost::engine {
+
+StateEngine::StateEngine(store::SceneStore &store, const plugin::PluginRegistry &plugins, store::AuditLog &audit,
+                         const base::Clock &clock)
+    : store_(store), plugins_(plugins), audit_(audit), clock_(clock) {
+    for (const plugin::ReducerPlugin *reducer : plugins_.reducers()) {
+        scopes_text_ += (scopes_text_.empty() ? "" : ", ") + reducer->scope();
+    }
+}
+
+void StateEngine::seed(std::string_view scene_json) {
+    for (const plugin::ReducerPlugin *reducer : plugins_.reducers()) {
+        auto outcome = reducer->seed(scene_json);
+        if (auto *rejection = std::get_if<plugin::Rejection>(&outcome)) {
+            throw std::runtime_error(fmt::format("reducer '{}' ({}) cannot seed this scene: {}: {}",
+                                                 reducer->info().name, reducer->info().path.string(), rejection->code,
+                                                 rejection->message));
+        }
+        store_.apply(reducer->scope(), std::get<std::vector<store::Write>>(outcome), {"host", "seed"});
+    }
+}
+
+Rejected StateEngine::reject(const Intent &intent, const IntentSource &source, std::string code,
+                             std::string message, boost::json::object details) {
+    const store::Record *record = store_.find(intent.scope, intent.target, intent.key);
+    const uint64_t version = record == nullptr ? 0 : record->version;
+    audit_.append({.time_us = clock_.now_us(),
+                   .actor = std::string(source.actor_id),
+                   .session = std::string(source.session_id),
+                   .intent_id = std::string(source.intent_id),
+                   .scope = std::string(intent.scope),
+                   .target = std::string(intent.target),
+                   .key = std::string(intent.key),
+                   .status = "rejected",
+                   .writes = {},
+                   .requested_value = intent.value,
+                   .version = version,
+                   .error_code = code,
+                   .error_message = message});
+    return Rejected{std::move(code), std::move(message), std::move(details), version};
+}
+
+Outcome StateEngine::apply(const Intent &intent, const IntentSource &source) {
+    const plugin::ReducerPlugin *reducer = plugins_.reducer(intent.scope);
+    if (reducer == nullptr) {
+        return reject(intent, source, "state.unknown_scope",
+                      fmt::format("scope '{}' is not one of: {}", intent.scope, scopes_text_),
+                      {{"scope", intent.scope}});
+    }
+    if (intent.base_version) {
+        const store::PropertyKey property{std::string(intent.scope), std::string(intent.target),
+                                          std::string(intent.key)};
+        if (auto conflict = store_.check_base_version(property, *intent.base_version)) {
+            return reject(intent, source, "state.conflict",
+                          fmt::format("{}/{}/{} is at version {}, not base_version {}", intent.scope, intent.target,
+                                      intent.key, conflict->current_version, *intent.base_version),
+                          {{"current_value", conflict->current_value},
+                           {"current_version", conflict->current_version},
+                           {"base_version", *intent.base_version}});
+        }
+    }
+
+    const std::string value_json = boost::json::serialize(intent.value);
+    auto outcome =
+        reducer->reduce({intent.target, intent.key, value_json, source.actor_id, source.intent_id}, store_);
+    if (auto *rejection = std::get_if<plugin::Rejection>(&outcome)) {
+        return reject(intent, source, std::move(rejection->code), std::move(rejection->message),
+                      std::move(rejection->details));
+    }
+
+    auto &writes = std::get<std::vector<store::Write>>(outcome);
+    // The old values, read before the apply, for the audit line.
+    std::vector<store::AuditWrite> audit_writes;
+    audit_writes.reserve(writes.size());
+    for (const store::Write &w : writes) {
+        const store::Record *before = store_.find(intent.scope, w.target, w.key);
+        audit_writes.push_back({w.target, w.key, before == nullptr ? boost::json::value() : before->value, w.value, 0});
+    }
+    store::ChangeSet changes = store_.apply(intent.scope, writes, {std::string(source.actor_id), "state.update"});
+    for (store::AuditWrite &w : audit_writes) {
+        w.version = store_.find(intent.scope, w.target, w.key)->version;
+    }
+
+    // The ack reports the intent's own property when the reducer wrote it, else its first write
+    // (a relative camera op like "orbit" lands on "angles").
+    const store::Write *primary = &writes.front();
+    for (const store::Write &w : writes) {
+        if (w.target == intent.target && w.key == intent.key) primary = &w;
+    }
+    const store::Record *record = store_.find(intent.scope, primary->target, primary->key);
+    SCENEHOST_ASSERT(record != nullptr, "an applied write leaves a record");
+
+    audit_.append({.time_us = clock_.now_us(),
+                   .actor = std::string(source.actor_id),
+                   .session = std::string(source.session_id),
+                   .intent_id = std::string(source.intent_id),
+                   .scope = std::string(intent.scope),
+                   .target = std::string(intent.target),
+                   .key = std::string(intent.key),
+                   .status = "accepted",
+                   .writes = std::move(audit_writes),
+                   .requested_value = intent.value,
+                   .version = record->version,
+                   .error_code = {},
+                   .error_message = {}});
+    return Accepted{record->value, record->version, std::move(changes)};
+}
+
+}  // namespace scenehost::engine

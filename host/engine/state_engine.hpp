@@ -1,0 +1,74 @@
+// The state update engine: the only code that mutates the scene store. It routes an intent to
+// the reducer owning its scope, checks base_version, applies the reducer's writes atomically,
+// appends the audit line, and returns what the ack must say. The caller sends the ack and only
+// then hands the change set to the broadcaster.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "base/clock.hpp"
+#include "plugin/plugin_registry.hpp"
+#include "store/audit_log.hpp"
+#include "store/scene_store.hpp"
+
+namespace scenehost::engine {
+
+// One client intent, already parsed and shape-checked by the protocol layer.
+struct Intent {
+    std::string_view scope;
+    std::string_view target;
+    std::string_view key;
+    const boost::json::value &value;
+    std::optional<uint64_t> base_version;
+};
+
+// Who sent it, for the store records and the audit log.
+struct IntentSource {
+    std::string_view actor_id;
+    std::string_view session_id;
+    std::string_view intent_id;
+};
+
+struct Accepted {
+    boost::json::value applied_value;  // the stored value of the intent's property after apply
+    uint64_t version;                  // its version (unchanged when the value already was so)
+    store::ChangeSet changes;          // what changed; empty when nothing did
+};
+
+struct Rejected {
+    std::string code;  // state.*
+    std::string message;
+    boost::json::object details;
+    uint64_t version;  // current version of the intent's property (0 when absent)
+};
+
+using Outcome = std::variant<Accepted, Rejected>;
+
+class StateEngine {
+public:
+    StateEngine(store::SceneStore &store, const plugin::PluginRegistry &plugins, store::AuditLog &audit,
+                const base::Clock &clock);
+
+    // Seeds every reducer's initial values for the scene. Throws std::runtime_error naming the
+    // reducer when a scene does not suit it (the scene comes from outside: files, flags).
+    void seed(std::string_view scene_json);
+
+    // Applies one intent. The audit line is written before this returns.
+    Outcome apply(const Intent &intent, const IntentSource &source);
+
+private:
+    Rejected reject(const Intent &intent, const IntentSource &source, std::string code, std::string message,
+                    boost::json::object details);
+
+    store::SceneStore &store_;
+    const plugin::PluginRegistry &plugins_;
+    store::AuditLog &audit_;
+    const base::Clock &clock_;
+    std::string scopes_text_;  // "camera, dims, layer, …" for unknown-scope messages
+};
+
+}  // namespace scenehost::engine

@@ -1,0 +1,98 @@
+// Scans plugin directories and keeps what loads; refusals become rows, never exceptions.
+#include "plugin/plugin_registry.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+#include <system_error>
+#include <unistd.h>
+
+namespace scenehost::plugin {
+
+PluginRegistry PluginRegistry::load(std::span<const std::filesystem::path> directories) {
+    PluginRegistry registry;
+    for (const auto &directory : directories) {
+        std::error_code error;
+        std::vector<std::filesystem::path> files;
+        for (std::filesystem::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+            if (it->path().extension() == ".so") {
+                files.push_back(it->path());
+            }
+        }
+        if (error) {
+            throw std::runtime_error(fmt::format("plugin directory {}: {}", directory.string(), error.message()));
+        }
+        std::sort(files.begin(), files.end());
+        for (const auto &file : files) {
+            registry.add(file);
+        }
+    }
+    return registry;
+}
+
+void PluginRegistry::add(const std::filesystem::path &path) {
+    auto opened = open_plugin_library(path);
+    if (auto *refusal = std::get_if<Refusal>(&opened)) {
+        spdlog::error("plugin {} refused: {}", path.string(), refusal->reason);
+        rows_.push_back({std::move(refusal->info), false, std::move(refusal->reason)});
+        return;
+    }
+    const PluginLibrary &library = std::get<PluginLibrary>(opened);
+    PluginRow row{library.info(), false, {}};
+    auto refuse = [&](std::string reason) {
+        spdlog::error("plugin {} refused: {}", path.string(), reason);
+        row.refusal = std::move(reason);
+        rows_.push_back(std::move(row));
+    };
+    if (library.info().kind != SCENEHOST_PLUGIN_KIND_REDUCER) {
+        return refuse(fmt::format("{} plugins are not supported by this host yet", library.info().kind));
+    }
+    for (const auto &[scope, reducer] : reducers_) {
+        if (reducer->info().name == library.info().name) {
+            return refuse(fmt::format("a reducer named '{}' is already loaded from {}", reducer->info().name,
+                                      reducer->info().path.string()));
+        }
+    }
+    auto created = ReducerPlugin::create(library);
+    if (auto *why = std::get_if<std::string>(&created)) {
+        return refuse(std::move(*why));
+    }
+    auto reducer = std::move(std::get<std::unique_ptr<ReducerPlugin>>(created));
+    if (const ReducerPlugin *owner = this->reducer(reducer->scope())) {
+        return refuse(fmt::format("scope '{}' is already owned by reducer '{}' ({})", reducer->scope(),
+                                  owner->info().name, owner->info().path.string()));
+    }
+    spdlog::info("plugin {} loaded: reducer '{}' {} for scope '{}' (SDK {}.{})", path.string(), reducer->info().name,
+                 reducer->info().version, reducer->scope(), reducer->info().sdk_major, reducer->info().sdk_minor);
+    row.loaded = true;
+    rows_.push_back(std::move(row));
+    std::string scope = reducer->scope();
+    reducers_.emplace(std::move(scope), std::move(reducer));
+}
+
+bool PluginRegistry::any_refused() const {
+    return std::any_of(rows_.begin(), rows_.end(), [](const PluginRow &row) { return !row.loaded; });
+}
+
+const ReducerPlugin *PluginRegistry::reducer(std::string_view scope) const {
+    auto it = reducers_.find(scope);
+    return it == reducers_.end() ? nullptr : it->second.get();
+}
+
+std::vector<const ReducerPlugin *> PluginRegistry::reducers() const {
+    std::vector<const ReducerPlugin *> out;
+    for (const auto &[scope, reducer] : reducers_) out.push_back(reducer.get());
+    return out;
+}
+
+std::filesystem::path default_plugin_directory() {
+    std::error_code error;
+    std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+    if (error) {
+        throw std::runtime_error("cannot locate the running executable (/proc/self/exe): " + error.message());
+    }
+    return exe.parent_path().parent_path() / "lib" / "scenehost" / "plugins";
+}
+
+}  // namespace scenehost::plugin

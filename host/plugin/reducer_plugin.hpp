@@ -1,0 +1,82 @@
+// A loaded reducer: its checked function table, its compiled key declarations and one
+// instance. Every outcome it reports is checked against its declaration; a mismatch is a
+// plugin bug and aborts the host naming the plugin, scope and key.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "plugin/plugin_library.hpp"
+#include "plugin/value_schema.hpp"
+#include "scenehost/sdk/reducer.h"
+#include "store/scene_store.hpp"
+
+namespace scenehost::plugin {
+
+// A reducer's refusal of an intent, in wire terms.
+struct Rejection {
+    std::string code;  // one of kReducerRejectCodes
+    std::string message;
+    boost::json::object details;
+};
+
+// The state.* codes a reducer may reject with; the host owns the others.
+inline constexpr std::string_view kReducerRejectCodes[] = {
+    "state.unknown_key", "state.invalid_value", "state.out_of_range", "state.forbidden", "state.conflict",
+};
+
+// Either the writes to apply to the reducer's scope (at least one), or a rejection.
+using ReduceOutcome = std::variant<std::vector<store::Write>, Rejection>;
+
+// The intent as the engine hands it over; value_json is the client's value as JSON text.
+struct IntentView {
+    std::string_view target;
+    std::string_view key;
+    std::string_view value_json;
+    std::string_view actor_id;
+    std::string_view intent_id;
+};
+
+class ReducerPlugin {
+public:
+    // Checks the library's reducer table and declarations, then creates the instance.
+    // Returns the refusal reason when anything is missing or malformed.
+    static std::variant<std::unique_ptr<ReducerPlugin>, std::string> create(const PluginLibrary &library);
+    ~ReducerPlugin();
+    ReducerPlugin(const ReducerPlugin &) = delete;
+    ReducerPlugin &operator=(const ReducerPlugin &) = delete;
+
+    const PluginInfo &info() const { return info_; }
+    const std::string &scope() const { return scope_; }
+    bool declares(std::string_view key) const { return keys_.find(key) != keys_.end(); }
+    const ValueSchema &schema(std::string_view key) const;
+    std::vector<std::string_view> keys() const;
+
+    // The initial values for a scene (see docs/sdk.md for scene_json). A rejection here means
+    // the scene does not suit the plugin; the caller reports it at start-up.
+    ReduceOutcome seed(std::string_view scene_json) const;
+    // Turns one intent of this scope into writes or a rejection, reading the store.
+    ReduceOutcome reduce(const IntentView &intent, const store::SceneStore &store) const;
+
+private:
+    struct HostContext;
+    ReducerPlugin(const PluginLibrary &library, const scenehost_reducer_v1 *table);
+
+    std::shared_ptr<const void> keep_alive_;  // declared first: released last
+    PluginInfo info_;
+    const scenehost_reducer_v1 *table_;
+    std::string scope_;
+    std::map<std::string, ValueSchema, std::less<>> keys_;
+    std::unique_ptr<HostContext> host_context_;
+    scenehost_host_v1 host_{};
+    void *instance_ = nullptr;
+};
+
+}  // namespace scenehost::plugin

@@ -1,0 +1,95 @@
+// The append-only audit log: one JSON line per applied or rejected intent, in the kernel
+// before the caller acknowledges it; fsync per policy; rotated by size.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.hpp"
+
+namespace scenehost::store {
+
+enum class FsyncPolicy { never, batch, always };
+std::optional<FsyncPolicy> parse_fsync_policy(std::string_view text);  // "never" | "batch" | "always"
+
+struct AuditConfig {
+    std::filesystem::path path;
+    FsyncPolicy fsync = FsyncPolicy::batch;
+    uint64_t rotate_bytes = 64ull << 20;        // 0: never rotate
+    unsigned keep_files = 4;                    // rotated files kept: path.1 (newest) … path.N
+    size_t batch_entries = 64;                  // batch: fsync after this many unsynced entries…
+    base::TimeUs batch_interval_us = 200'000;   // …or once the oldest unsynced entry is this old
+};
+
+struct AuditWrite {
+    std::string target;
+    std::string key;
+    boost::json::value old_value;  // null when the record was new
+    boost::json::value new_value;
+    uint64_t version = 0;
+};
+
+struct AuditEntry {
+    base::TimeUs time_us = 0;
+    std::string actor;
+    std::string session;
+    std::string intent_id;
+    std::string scope;
+    std::string target;
+    std::string key;
+    std::string status;               // "accepted" | "rejected"
+    std::vector<AuditWrite> writes;   // accepted: what was applied (empty: the value was already so)
+    boost::json::value requested_value;
+    uint64_t version = 0;             // the intent's property after apply (accepted) or now (rejected)
+    std::string error_code;           // rejected only
+    std::string error_message;        // rejected only
+};
+
+// Opening failed: the message names the file and the OS reason.
+class AuditOpenError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Invariant: every line that append() returned for is whole in the file (or a rotated one),
+// and with FsyncPolicy::always it is on disk.
+class AuditLog {
+public:
+    static std::unique_ptr<AuditLog> open(const AuditConfig &config, const base::Clock &clock);
+    ~AuditLog();
+    AuditLog(const AuditLog &) = delete;
+    AuditLog &operator=(const AuditLog &) = delete;
+
+    void append(const AuditEntry &entry);
+    void sync();             // fdatasync now when anything is unsynced
+    bool sync_due() const;   // batch: the entry count or the age bound is reached
+    uint64_t bytes_written() const { return bytes_written_; }
+    uint64_t entries_written() const { return entries_written_; }
+
+    // The line append() writes for entry, without its newline.
+    static std::string format_line(const AuditEntry &entry);
+
+private:
+    AuditLog(AuditConfig config, const base::Clock &clock, int fd, uint64_t size);
+    void write_all(std::string_view bytes);
+    void rotate();
+    [[noreturn]] void fail(const char *what) const;
+
+    AuditConfig config_;
+    const base::Clock &clock_;
+    int fd_;
+    uint64_t file_bytes_;
+    uint64_t bytes_written_ = 0;
+    uint64_t entries_written_ = 0;
+    size_t unsynced_entries_ = 0;
+    base::TimeUs oldest_unsynced_us_ = 0;
+};
+
+}  // namespace scenehost::store

@@ -1,0 +1,118 @@
+// The authoritative scene store: one record per (scope, target, key) with its value, version,
+// actor, origin and time. Written only by the engine on the control thread.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <compare>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.hpp"
+
+namespace scenehost::store {
+
+struct PropertyKey {
+    std::string scope;
+    std::string target;
+    std::string key;
+    auto operator<=>(const PropertyKey &) const = default;
+};
+
+struct Record {
+    boost::json::value value;
+    uint64_t version = 0;  // the scope version at which this value was written
+    std::string actor_id;
+    std::string origin;  // "seed", "state.update", …
+    base::TimeUs timestamp_us = 0;
+};
+
+// One write a reducer asks for, in its own scope.
+struct Write {
+    std::string target;
+    std::string key;
+    boost::json::value value;
+};
+
+// Who writes and through which path.
+struct WriteOrigin {
+    std::string actor_id;
+    std::string origin;
+};
+
+// One applied write, as subscribers see it.
+struct Change {
+    PropertyKey property;
+    std::optional<boost::json::value> old_value;  // nullopt when the record is new
+    boost::json::value new_value;
+    uint64_t version = 0;
+    std::string actor_id;
+    std::string origin;
+    base::TimeUs timestamp_us = 0;
+};
+
+// Everything one atomic apply changed, in write order.
+struct ChangeSet {
+    std::string scope;
+    std::vector<Change> changes;
+};
+
+// A base_version that is not the property's current version.
+struct Conflict {
+    PropertyKey property;
+    uint64_t base_version = 0;
+    uint64_t current_version = 0;      // 0 when the record does not exist
+    boost::json::value current_value;  // null when the record does not exist
+};
+
+// Invariants: single writer; within a scope, versions strictly increase in apply order; a
+// record's version is the scope version of the write that set it.
+class SceneStore {
+public:
+    using Subscriber = std::function<void(const ChangeSet &)>;
+
+    explicit SceneStore(const base::Clock &clock) : clock_(clock) {}
+
+    // The record, or nullptr. Does not allocate.
+    const Record *find(std::string_view scope, std::string_view target, std::string_view key) const;
+    // The last version given out in scope; 0 before any write.
+    uint64_t scope_version(std::string_view scope) const;
+    // nullopt when base_version is the property's current version (0 when absent).
+    std::optional<Conflict> check_base_version(const PropertyKey &property, uint64_t base_version) const;
+
+    // Applies every write to scope atomically. A write whose value equals the stored one is
+    // skipped (no version, no change). Each applied write takes the scope's next version. When
+    // anything changed, every subscriber is called with the change set, after the whole apply,
+    // in subscription order.
+    ChangeSet apply(std::string_view scope, std::span<const Write> writes, const WriteOrigin &origin);
+    void subscribe(Subscriber subscriber);
+
+    // Targets holding at least one record in scope, sorted.
+    std::vector<std::string_view> targets(std::string_view scope) const;
+    // Every record of scope, sorted by (target, key).
+    void for_each_record(std::string_view scope,
+                         const std::function<void(const PropertyKey &, const Record &)> &visit) const;
+    // Every scope that holds records, sorted.
+    std::vector<std::string_view> scopes() const;
+
+private:
+    // target -> key -> record, with heterogeneous lookup.
+    using KeyMap = std::map<std::string, Record, std::less<>>;
+    using TargetMap = std::map<std::string, KeyMap, std::less<>>;
+    struct Scope {
+        uint64_t version = 0;
+        TargetMap targets;
+    };
+
+    const base::Clock &clock_;
+    std::map<std::string, Scope, std::less<>> scopes_;
+    std::vector<Subscriber> subscribers_;
+    bool applying_ = false;
+};
+
+}  // namespace scenehost::store

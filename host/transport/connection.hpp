@@ -1,0 +1,52 @@
+// The line between transport and session: a Connection is a live WebSocket the session layer
+// sends frames on; a ConnectionHandler is what the session layer gives back to receive them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "transport/send_queue.hpp"
+
+namespace scenehost::transport {
+
+// WebSocket close codes scenehost uses (RFC 6455 §7.4).
+enum class CloseCode : uint16_t {
+    normal = 1000,
+    going_away = 1001,
+    unsupported_data = 1003,  // a binary frame on /control
+    policy = 1008,
+    too_big = 1009,           // a frame above the configured limit
+    internal_error = 1011,
+    try_again_later = 1013,   // the send queue overflowed: resume by token
+};
+
+class Connection {
+public:
+    virtual ~Connection() = default;
+    // Queues a text frame. Never blocks. On overflow the connection closes itself with 1013.
+    virtual void send_text(std::shared_ptr<const std::string> text, SendClass send_class = SendClass::kept,
+                           std::string coalesce_key = {}) = 0;
+    // Sends what is queued, then the close frame; the handler's on_closed follows.
+    virtual void close(CloseCode code, std::string_view reason) = 0;
+    // "ip:port" of the peer, for logs.
+    virtual const std::string &peer() const = 0;
+};
+
+class ConnectionHandler {
+public:
+    virtual ~ConnectionHandler() = default;
+    virtual void on_text(std::string_view text) = 0;
+    // Called once, whatever ended the connection; the Connection must not be used afterwards.
+    virtual void on_closed() = 0;
+};
+
+// The session layer: creates a handler for each new /control WebSocket.
+class ControlEndpoint {
+public:
+    virtual ~ControlEndpoint() = default;
+    virtual std::shared_ptr<ConnectionHandler> on_connect(std::shared_ptr<Connection> connection) = 0;
+};
+
+}  // namespace scenehost::transport

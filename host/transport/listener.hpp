@@ -1,0 +1,30 @@
+// Accepts TCP connections (plain or TLS) on one io_context and serves HTTP on them:
+// GET /healthz answers "ok"; GET /control upgrades to the control WebSocket.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+
+#include "transport/connection.hpp"
+#include "transport/transport_config.hpp"
+
+namespace scenehost::transport {
+
+class Listener {
+public:
+    // Binds and listens at once; throws std::runtime_error naming the address and the reason
+    // (address in use, a certificate or key file that cannot be read).
+    Listener(boost::asio::io_context &io, TransportConfig config, ControlEndpoint &control);
+    ~Listener();
+    // The address actually bound (the port the OS picked when config.port was 0).
+    boost::asio::ip::tcp::endpoint local_endpoint() const;
+    void start();
+    void stop();
+
+private:
+    struct State;
+    std::shared_ptr<State> state_;
+};
+
+}  // namespace scenehost::transport

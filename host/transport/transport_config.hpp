@@ -1,0 +1,28 @@
+// Transport settings: where to listen, limits, compression and TLS.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace scenehost::transport {
+
+struct TlsConfig {
+    std::filesystem::path certificate_chain;  // PEM
+    std::filesystem::path private_key;        // PEM
+};
+
+struct TransportConfig {
+    std::string address = "127.0.0.1";
+    uint16_t port = 8080;                      // 0: the OS picks a free port
+    size_t max_frame_bytes = 1 << 20;          // larger incoming frames close the socket with 1009
+    size_t send_queue_bytes = 4 << 20;         // per connection; see SendQueue
+    bool permessage_deflate = true;            // negotiated on /control when the client offers it
+    std::chrono::milliseconds close_timeout{5000};  // a close handshake longer than this drops the TCP connection
+    std::optional<TlsConfig> tls;
+};
+
+}  // namespace scenehost::transport

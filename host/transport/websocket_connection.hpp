@@ -1,0 +1,163 @@
+// One /control WebSocket over a plain or TLS stream: a read loop feeding the handler and a
+// write loop draining the bounded SendQueue. Single-threaded: everything runs on the one
+// io_context thread, so no member needs a lock.
+#pragma once
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <memory>
+#include <spdlog/spdlog.h>
+#include <string>
+
+#include "base/assert.hpp"
+#include "transport/connection.hpp"
+#include "transport/send_queue.hpp"
+#include "transport/transport_config.hpp"
+
+namespace scenehost::transport {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+
+template <class Stream>
+class WebSocketConnection final : public Connection, public std::enable_shared_from_this<WebSocketConnection<Stream>> {
+public:
+    WebSocketConnection(Stream &&stream, const TransportConfig &config, ControlEndpoint &endpoint, std::string peer)
+        : ws_(std::move(stream)), config_(config), endpoint_(endpoint), peer_(std::move(peer)),
+          queue_(config.send_queue_bytes) {}
+
+    // Completes the upgrade that arrived as request.
+    void accept(http::request<http::string_body> request) {
+        beast::get_lowest_layer(ws_).expires_never();  // the websocket stream keeps its own timeouts
+        websocket::stream_base::timeout timeouts{};
+        timeouts.handshake_timeout = config_.close_timeout;
+        timeouts.idle_timeout = websocket::stream_base::none();  // liveness is the protocol's heartbeat
+        timeouts.keep_alive_pings = false;
+        ws_.set_option(timeouts);
+        ws_.read_message_max(config_.max_frame_bytes);
+        websocket::permessage_deflate deflate;
+        deflate.server_enable = config_.permessage_deflate;
+        ws_.set_option(deflate);
+        ws_.set_option(websocket::stream_base::decorator(
+            [](websocket::response_type &response) { response.set(http::field::server, "scenehost"); }));
+        ws_.async_accept(request, [self = this->shared_from_this()](beast::error_code error) { self->on_accept(error); });
+    }
+
+    void send_text(std::shared_ptr<const std::string> text, SendClass send_class, std::string coalesce_key) override {
+        if (closing_ || closed_) return;  // frames after close have nobody to go to
+        switch (queue_.push({std::move(text), send_class, std::move(coalesce_key)})) {
+            case PushResult::overflow:
+                spdlog::warn("control {}: send queue over {} bytes, closing with 1013", peer_, queue_.limit_bytes());
+                return close(CloseCode::try_again_later, "send queue full: resume with your tokens");
+            case PushResult::queued:
+            case PushResult::coalesced:
+                break;
+        }
+        if (!writing_) do_write();
+    }
+
+    void close(CloseCode code, std::string_view reason) override {
+        if (closing_ || closed_) return;
+        closing_ = true;
+        close_reason_ = {static_cast<websocket::close_code>(code), std::string(reason)};
+        if (code == CloseCode::try_again_later) {
+            queue_.drop_unsent();  // nothing more goes out but the frame already being written
+        }
+        if (!writing_) do_close();
+    }
+
+    const std::string &peer() const override { return peer_; }
+
+private:
+    void on_accept(beast::error_code error) {
+        if (error) {
+            spdlog::info("control {}: upgrade failed: {}", peer_, error.message());
+            return;
+        }
+        handler_ = endpoint_.on_connect(this->shared_from_this());
+        SCENEHOST_ASSERT(handler_ != nullptr, "the endpoint answers every connection with a handler");
+        do_read();
+    }
+
+    void do_read() {
+        ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code error, size_t) {
+            self->on_read(error);
+        });
+    }
+
+    void on_read(beast::error_code error) {
+        if (error) {
+            if (error == websocket::error::message_too_big) {
+                spdlog::info("control {}: frame above {} bytes, closed with 1009", peer_, config_.max_frame_bytes);
+            } else if (error != websocket::error::closed) {
+                spdlog::debug("control {}: read ended: {}", peer_, error.message());
+            }
+            return finish();
+        }
+        if (!ws_.got_text()) {
+            buffer_.consume(buffer_.size());
+            close(CloseCode::unsupported_data, "/control carries text frames only");
+            return do_read();  // keep reading until the peer answers the close
+        }
+        const std::string text = beast::buffers_to_string(buffer_.data());
+        buffer_.consume(buffer_.size());
+        if (!closing_ && handler_) handler_->on_text(text);
+        do_read();
+    }
+
+    void do_write() {
+        SCENEHOST_ASSERT(!queue_.empty() && !writing_, "one write at a time, of the front frame");
+        writing_ = true;
+        queue_.mark_front_in_flight();
+        ws_.text(true);
+        ws_.async_write(boost::asio::buffer(*queue_.front().text),
+                        [self = this->shared_from_this()](beast::error_code error, size_t) { self->on_write(error); });
+    }
+
+    void on_write(beast::error_code error) {
+        writing_ = false;
+        queue_.pop_front();
+        if (error) {
+            spdlog::debug("control {}: write failed: {}", peer_, error.message());
+            return finish();
+        }
+        if (!queue_.empty()) return do_write();
+        if (closing_) do_close();
+    }
+
+    void do_close() {
+        if (close_sent_) return;
+        close_sent_ = true;
+        ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code error) {
+            if (error) spdlog::debug("control {}: close: {}", self->peer_, error.message());
+            self->finish();
+        });
+    }
+
+    // Called when the connection is over, from whichever operation noticed first.
+    void finish() {
+        if (closed_) return;
+        closed_ = true;
+        if (handler_) {
+            auto handler = std::move(handler_);  // breaks the connection <-> handler cycle
+            handler->on_closed();
+        }
+    }
+
+    websocket::stream<Stream> ws_;
+    const TransportConfig &config_;
+    ControlEndpoint &endpoint_;
+    std::string peer_;
+    beast::flat_buffer buffer_;
+    SendQueue queue_;
+    std::shared_ptr<ConnectionHandler> handler_;
+    websocket::close_reason close_reason_;
+    bool writing_ = false;
+    bool closing_ = false;
+    bool close_sent_ = false;
+    bool closed_ = false;
+};
+
+}  // namespace scenehost::transport

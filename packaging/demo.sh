@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds the host and its plugins (Release) and starts `scenehost serve --demo`.
+# Installs what it needs first. Extra arguments go to `scenehost serve`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash packaging/install-deps.sh
+
+build=${SCENEHOST_BUILD_DIR:-build-release}
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)" --target scenehost_runtime
+exec "$build/bin/scenehost" serve --demo "$@"

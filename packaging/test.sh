@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds scenehost and runs every test; then builds the host, plugins and unit tests once more
+# under AddressSanitizer+UBSan and runs the unit tests there. Installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash packaging/install-deps.sh
+
+build=${SCENEHOST_BUILD_DIR:-build}
+jobs=$(nproc)
+
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j "$jobs"
+ctest --test-dir "$build" --output-on-failure -j "$jobs"
+
+cmake -S . -B "$build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSCENEHOST_SANITIZE=address \
+  -DSCENEHOST_UNIT_TESTS_ONLY=ON >/dev/null
+cmake --build "$build-asan" -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$build-asan" -L unit --output-on-failure -j "$jobs"

@@ -1,0 +1,205 @@
+// Header-only C++ layer over reducer.h, compiled into each reducer plugin: a Reducer base
+// class, thin views over the C structs, and SCENEHOST_EXPORT_REDUCER, which writes the
+// manifest, the function table and the noexcept trampolines that are the only exception barrier.
+#pragma once
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <optional>
+#include <string_view>
+
+#include "scenehost/sdk/manifest.h"
+#include "scenehost/sdk/reducer.h"
+#include "scenehost/sdk/types.h"
+#include "scenehost/sdk/version.h"
+
+#if __has_include(<boost/version.hpp>)
+#include <boost/version.hpp>
+#define SCENEHOST_DETAIL_BOOST_VERSION BOOST_VERSION
+#else
+#define SCENEHOST_DETAIL_BOOST_VERSION 0
+#endif
+
+// Defined once per plugin by an SCENEHOST_EXPORT_* macro.
+extern "C" SCENEHOST_EXPORT const struct scenehost_plugin_manifest scenehost_plugin_manifest;
+
+namespace scenehost::sdk {
+
+// Converts between the C string view and std::string_view.
+constexpr std::string_view to_std(scenehost_string_view v) {
+    return v.size == 0 ? std::string_view() : std::string_view(v.data, v.size);
+}
+constexpr scenehost_string_view to_c(std::string_view v) { return {v.data(), v.size()}; }
+
+// One declared key: its name and the JSON Schema (draft 7) of the values written to it.
+struct KeyDecl {
+    std::string_view key;
+    std::string_view schema_json;
+};
+
+// The host's services for one plugin instance.
+class Host {
+public:
+    explicit Host(const scenehost_host_v1 *host) : host_(host) {}
+    void log(scenehost_log_level level, std::string_view message) const {
+        host_->log(host_->context, level, to_c(message));
+    }
+
+private:
+    const scenehost_host_v1 *host_;
+};
+
+// A client's intent; every view lives until reduce returns.
+class Intent {
+public:
+    explicit Intent(const scenehost_intent_v1 *intent) : intent_(intent) {}
+    std::string_view scope() const { return to_std(intent_->scope); }
+    std::string_view target() const { return to_std(intent_->target); }
+    std::string_view key() const { return to_std(intent_->key); }
+    std::string_view value_json() const { return to_std(intent_->value_json); }
+    std::string_view actor_id() const { return to_std(intent_->actor_id); }
+    std::string_view intent_id() const { return to_std(intent_->intent_id); }
+
+private:
+    const scenehost_intent_v1 *intent_;
+};
+
+// A stored value as JSON text and its version; the text lives until reduce returns.
+struct StoredValue {
+    std::string_view value_json;
+    uint64_t version;
+};
+
+// Read-only view of the whole store during one reduce call.
+class StoreView {
+public:
+    explicit StoreView(const scenehost_store_view_v1 *store) : store_(store) {}
+    std::optional<StoredValue> get(std::string_view scope, std::string_view target, std::string_view key) const {
+        scenehost_string_view value{};
+        uint64_t version = 0;
+        if (store_->get(store_->context, to_c(scope), to_c(target), to_c(key), &value, &version) == 0) {
+            return std::nullopt;
+        }
+        return StoredValue{to_std(value), version};
+    }
+    // Calls visit(std::string_view target) for each target of scope, in sorted order.
+    template <class Visit>
+    void for_each_target(std::string_view scope, Visit &&visit) const {
+        store_->list_targets(
+            store_->context, to_c(scope),
+            [](void *user, scenehost_string_view target) { (*static_cast<Visit *>(user))(to_std(target)); },
+            &visit);
+    }
+
+private:
+    const scenehost_store_view_v1 *store_;
+};
+
+// Where a reducer reports: write() one or more times, or reject() once.
+class Outcome {
+public:
+    explicit Outcome(const scenehost_outcome_sink_v1 *sink) : sink_(sink) {}
+    void write(std::string_view target, std::string_view key, std::string_view value_json) const {
+        sink_->write(sink_->context, to_c(target), to_c(key), to_c(value_json));
+    }
+    void reject(std::string_view code, std::string_view message, std::string_view details_json = "{}") const {
+        sink_->reject(sink_->context, to_c(code), to_c(message), to_c(details_json));
+    }
+
+private:
+    const scenehost_outcome_sink_v1 *sink_;
+};
+
+// Base of every reducer. A subclass also provides
+//   static constexpr const char *kScope;            the scope it owns
+//   static constexpr std::array<KeyDecl, N> kKeys;  the keys it writes
+// and a constructor taking `const Host &`.
+class Reducer {
+public:
+    virtual ~Reducer() = default;
+    virtual void seed(std::string_view scene_json, const Outcome &out) = 0;
+    virtual void reduce(const Intent &intent, const StoreView &store, const Outcome &out) = 0;
+};
+
+namespace detail {
+
+[[noreturn]] inline void die(const char *function, const char *what) {
+    std::fprintf(stderr, "scenehost: plugin '%s' let an exception escape %s: %s\n",
+                 scenehost_plugin_manifest.name, function, what);
+    std::abort();
+}
+
+template <class R>
+void *create(const scenehost_host_v1 *host) noexcept {
+    try {
+        return new R(Host(host));
+    } catch (const std::exception &e) {
+        die("create", e.what());
+    }
+}
+
+template <class R>
+void destroy(void *instance) noexcept {
+    delete static_cast<R *>(instance);
+}
+
+template <class R>
+void seed(void *instance, scenehost_string_view scene_json, const scenehost_outcome_sink_v1 *sink) noexcept {
+    try {
+        static_cast<R *>(instance)->seed(to_std(scene_json), Outcome(sink));
+    } catch (const std::exception &e) {
+        die("seed", e.what());
+    }
+}
+
+template <class R>
+void reduce(void *instance, const scenehost_intent_v1 *intent, const scenehost_store_view_v1 *store,
+            const scenehost_outcome_sink_v1 *sink) noexcept {
+    try {
+        static_cast<R *>(instance)->reduce(Intent(intent), StoreView(store), Outcome(sink));
+    } catch (const std::exception &e) {
+        die("reduce", e.what());
+    }
+}
+
+template <class R>
+const scenehost_reducer_v1 *reducer_table() noexcept {
+    static const auto keys = [] {
+        std::array<scenehost_key_decl_v1, R::kKeys.size()> out{};
+        for (size_t i = 0; i < out.size(); ++i) {
+            out[i] = {sizeof(scenehost_key_decl_v1), to_c(R::kKeys[i].key), to_c(R::kKeys[i].schema_json)};
+        }
+        return out;
+    }();
+    static const scenehost_reducer_v1 table = {
+        sizeof(scenehost_reducer_v1), 0, R::kScope, keys.data(), keys.size(),
+        &create<R>, &destroy<R>, &seed<R>, &reduce<R>,
+    };
+    return &table;
+}
+
+}  // namespace detail
+}  // namespace scenehost::sdk
+
+// Writes the manifest of a plugin of `kind_string` (see manifest.h).
+#define SCENEHOST_DETAIL_DEFINE_MANIFEST(kind_string, plugin_name, plugin_version)                 \
+    extern "C" SCENEHOST_EXPORT const struct scenehost_plugin_manifest scenehost_plugin_manifest = { \
+        SCENEHOST_PLUGIN_MAGIC,                                                                     \
+        sizeof(struct scenehost_plugin_manifest),                                                   \
+        SCENEHOST_SDK_VERSION_MAJOR,                                                                \
+        SCENEHOST_SDK_VERSION_MINOR,                                                                \
+        kind_string,                                                                                \
+        plugin_name,                                                                                \
+        plugin_version,                                                                             \
+        SCENEHOST_DETAIL_BOOST_VERSION,                                                             \
+        __VERSION__,                                                                                \
+    }
+
+// Exports ReducerClass as this library's reducer plugin named plugin_name. Use once per plugin.
+#define SCENEHOST_EXPORT_REDUCER(ReducerClass, plugin_name, plugin_version)                        \
+    SCENEHOST_DETAIL_DEFINE_MANIFEST(SCENEHOST_PLUGIN_KIND_REDUCER, plugin_name, plugin_version);  \
+    extern "C" SCENEHOST_EXPORT const scenehost_reducer_v1 *scenehost_reducer_entry_v1(void) {     \
+        return ::scenehost::sdk::detail::reducer_table<ReducerClass>();                            \
+    }
