@@ -22,7 +22,20 @@ int main(int argc, char **argv) {
     auto *serve = cli.add_subcommand("serve", "Run the host");
     serve->add_option("--plugin-dir", serve_options.plugin_dirs, "Plugin directory (repeatable)");
     serve->add_flag("--demo", serve_options.demo, "Serve the built-in demo scene");
+    serve->add_option("--listen", serve_options.listen, "ADDRESS:PORT to listen on (port 0: any free port)");
     serve->add_option("--audit-log", serve_options.audit_log, "Audit log file (JSON Lines)");
+    serve->add_option("--heartbeat-s", serve_options.heartbeat_s, "Heartbeat period in seconds")
+        ->check(CLI::Range(0.01, 3600.0));
+    serve->add_option("--token", serve_options.bearer_tokens, "Accepted bearer token (repeatable; none: no auth)");
+    serve->add_option("--tls-cert", serve_options.tls_cert, "TLS certificate chain (PEM)");
+    serve->add_option("--tls-key", serve_options.tls_key, "TLS private key (PEM)");
+    serve->add_option("--max-frame-bytes", serve_options.max_frame_bytes, "Largest accepted control frame")
+        ->check(CLI::Range(size_t{1024}, size_t{64} << 20));
+    serve->add_flag("--no-deflate", serve_options.no_deflate, "Do not negotiate permessage-deflate");
+    serve->add_option("--updates-per-s", serve_options.updates_per_s, "state.update rate limit per session")
+        ->check(CLI::Range(1.0, 1e6));
+    serve->add_option("--allow-command", serve_options.allowed_commands,
+                      "Command sessions may run (repeatable; none: all)");
     serve->add_option("--fsync", serve_options.fsync, "Audit log fsync policy: never, batch or always")
         ->check(CLI::IsMember({"never", "batch", "always"}));
 

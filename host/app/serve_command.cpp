@@ -5,7 +5,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <csignal>
 #include <fmt/format.h>
 #include <functional>
@@ -13,7 +15,11 @@
 #include <stdexcept>
 
 #include "base/clock.hpp"
+#include "broadcast/scene_snapshot.hpp"
+#include "engine/command_registry.hpp"
 #include "engine/state_engine.hpp"
+#include "session/control_hub.hpp"
+#include "transport/listener.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "store/audit_log.hpp"
 #include "store/scene_store.hpp"
@@ -33,6 +39,26 @@ int run_serve_command(const ServeOptions &options) {
             throw std::runtime_error(fmt::format("plugin {} refused: {}", row.info.path.string(), row.refusal));
         }
     }
+    const auto colon = options.listen.rfind(':');
+    unsigned long port = 0;
+    if (colon == std::string::npos || colon == 0 ||
+        std::from_chars(options.listen.data() + colon + 1, options.listen.data() + options.listen.size(), port).ec !=
+            std::errc() ||
+        port > 65535) {
+        throw std::runtime_error(fmt::format("--listen '{}': expected ADDRESS:PORT, e.g. 127.0.0.1:8080", options.listen));
+    }
+    transport::TransportConfig transport_config;
+    transport_config.address = options.listen.substr(0, colon);
+    transport_config.port = static_cast<uint16_t>(port);
+    transport_config.max_frame_bytes = options.max_frame_bytes;
+    transport_config.permessage_deflate = !options.no_deflate;
+    if (!options.tls_cert.empty() || !options.tls_key.empty()) {
+        if (options.tls_cert.empty() || options.tls_key.empty()) {
+            throw std::runtime_error("TLS needs both --tls-cert and --tls-key");
+        }
+        transport_config.tls = transport::TlsConfig{options.tls_cert, options.tls_key};
+    }
+
     base::SystemClock clock;
     store::SceneStore store(clock);
     store::AuditConfig audit_config{.path = options.audit_log};
@@ -41,10 +67,29 @@ int run_serve_command(const ServeOptions &options) {
     engine::StateEngine engine(store, registry, *audit, clock);
     engine.seed(kDemoSceneJson);
 
+    engine::CommandRegistry commands;
+    commands.add("scene.snapshot", [&store](const boost::json::array &, const boost::json::object &) {
+        return engine::CommandResult(boost::json::value(broadcast::compose_scene(store)));
+    });
+
+    boost::asio::io_context io;
+    session::SessionConfig session_config;
+    session_config.heartbeat_s = options.heartbeat_s;
+    session_config.bearer_tokens = options.bearer_tokens;
+    session_config.updates_per_s = options.updates_per_s;
+    session_config.update_burst = 2 * options.updates_per_s;
+    session_config.allowed_commands = options.allowed_commands;
+    session::ControlHub hub(io, session_config, engine, store, commands, clock);
+    transport::Listener listener(io, transport_config, hub);
+    listener.start();
+    const auto bound = listener.local_endpoint();
+    // Tests and scripts read this line to find the port the OS picked.
+    std::printf("scenehost listening on %s:%u%s\n", bound.address().to_string().c_str(), bound.port(),
+                transport_config.tls ? " (TLS)" : "");
+    std::fflush(stdout);
     spdlog::info("scenehost serving{}: {} reducers, audit log {}", options.demo ? " the demo scene" : "",
                  registry.reducers().size(), options.audit_log);
 
-    boost::asio::io_context io;
     boost::asio::steady_timer audit_timer(io);
     std::function<void()> arm_audit_timer = [&] {
         audit_timer.expires_after(std::chrono::milliseconds(100));
@@ -58,7 +103,8 @@ int run_serve_command(const ServeOptions &options) {
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code, int signal) {
         spdlog::info("scenehost stopping on signal {}", signal);
-        audit_timer.cancel();
+        listener.stop();
+        io.stop();
     });
     io.run();
     audit->sync();

@@ -11,8 +11,17 @@ namespace scenehost::app {
 struct ServeOptions {
     std::vector<std::filesystem::path> plugin_dirs;
     bool demo = false;
+    std::string listen = "127.0.0.1:8080";  // ADDRESS:PORT; port 0 picks a free one
     std::string audit_log = "scenehost-audit.jsonl";
     std::string fsync = "batch";
+    double heartbeat_s = 15.0;
+    std::vector<std::string> bearer_tokens;
+    std::string tls_cert;
+    std::string tls_key;
+    size_t max_frame_bytes = 1 << 20;
+    bool no_deflate = false;
+    double updates_per_s = 240.0;
+    std::vector<std::string> allowed_commands;
 };
 
 // Returns the process exit code; throws std::runtime_error for a start-up error.

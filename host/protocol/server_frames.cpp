@@ -240,19 +240,28 @@ std::string FrameBuilder::layers(std::string_view session, const LayersDelta &de
     return layers_from_payload(session, layers_payload(delta), seq, delta_token, intent_id);
 }
 
-std::string FrameBuilder::stream(std::string_view session, const StreamConfig &c, uint64_t seq,
-                                 std::string_view delta_token) {
+json::object FrameBuilder::stream_payload(const StreamConfig &c) {
+    return {{"codec", c.codec},
+            {"format", c.format},
+            {"fps", c.fps},
+            {"frame_size", json::array{c.width, c.height}},
+            {"nal_length_size", c.nal_length_size},
+            {"avcc", c.avcc_base64},
+            {"latency_policy", {{"max_buffer_ms", c.max_buffer_ms}, {"grace_keyframe_ms", c.grace_keyframe_ms}}}};
+}
+
+std::string FrameBuilder::stream_from_payload(std::string_view session, const json::object &payload, uint64_t seq,
+                                              std::string_view delta_token) {
     json::object frame = envelope(FrameType::notify_stream, session);
     frame["seq"] = seq;
     frame["delta_token"] = delta_token;
-    frame["payload"] = {{"codec", c.codec},
-                        {"format", c.format},
-                        {"fps", c.fps},
-                        {"frame_size", json::array{c.width, c.height}},
-                        {"nal_length_size", c.nal_length_size},
-                        {"avcc", c.avcc_base64},
-                        {"latency_policy", {{"max_buffer_ms", c.max_buffer_ms}, {"grace_keyframe_ms", c.grace_keyframe_ms}}}};
+    frame["payload"] = payload;
     return finish(std::move(frame));
+}
+
+std::string FrameBuilder::stream(std::string_view session, const StreamConfig &c, uint64_t seq,
+                                 std::string_view delta_token) {
+    return stream_from_payload(session, stream_payload(c), seq, delta_token);
 }
 
 std::string FrameBuilder::dims(std::string_view session, const DimsState &d, const std::optional<std::string> &intent_id) {

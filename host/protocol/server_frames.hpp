@@ -131,6 +131,10 @@ public:
     std::string error_command(std::string_view session, std::string_view in_reply_to, std::string_view code,
                               std::string_view message, const std::optional<boost::json::object> &details);
 
+    // The payload of a notify.stream config, as stored in the resumable history, and the frame.
+    static boost::json::object stream_payload(const StreamConfig &config);
+    std::string stream_from_payload(std::string_view session, const boost::json::object &payload, uint64_t seq,
+                                    std::string_view delta_token);
     // The payload of a notify.layers delta, as stored in the resumable history.
     static boost::json::object layers_payload(const LayersDelta &delta);
     // A notify.layers frame from a stored payload (replays keep their original seq and token).

@@ -149,6 +149,12 @@ Cursor ResumableHistory::latest(Topic topic) const {
     return s.start;
 }
 
+std::vector<const HistoryEntry *> ResumableHistory::deltas(Topic topic) const {
+    std::vector<const HistoryEntry *> out;
+    for (const HistoryEntry &e : state(topic).deltas) out.push_back(&e);
+    return out;
+}
+
 size_t ResumableHistory::size(Topic topic) const { return state(topic).deltas.size(); }
 
 }  // namespace scenehost::store

@@ -74,6 +74,7 @@ public:
     ReplayResult replay_since(Topic topic, std::string_view delta_token) const;
 
     const HistoryEntry *snapshot(Topic topic) const;  // nullptr before the first seed of the epoch
+    std::vector<const HistoryEntry *> deltas(Topic topic) const;  // every retained delta, oldest first
     Cursor latest(Topic topic) const;                 // the newest frame's cursor (seq 0 at epoch start)
     size_t size(Topic topic) const;                   // deltas retained
     uint64_t epoch() const { return epoch_; }

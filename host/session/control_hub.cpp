@@ -1,0 +1,237 @@
+// Sessions, baselines and resume, the state and command lanes, and notify fan-out.
+#include "session/control_hub.hpp"
+
+#include <fmt/format.h>
+#include <map>
+#include <spdlog/spdlog.h>
+
+#include "base/assert.hpp"
+#include "broadcast/scene_snapshot.hpp"
+#include "session/control_session.hpp"
+
+namespace scenehost::session {
+namespace {
+
+namespace json = boost::json;
+using store::Topic;
+
+std::vector<int64_t> int_vector(const store::Record *record) {
+    std::vector<int64_t> out;
+    if (record == nullptr || !record->value.is_array()) return out;
+    for (const json::value &v : record->value.get_array()) out.push_back(v.to_number<int64_t>());
+    return out;
+}
+
+}  // namespace
+
+ControlHub::ControlHub(boost::asio::io_context &io, SessionConfig config, engine::StateEngine &engine,
+                       const store::SceneStore &store, const engine::CommandRegistry &commands,
+                       const base::Clock &clock)
+    : io_(io),
+      config_(std::move(config)),
+      engine_(engine),
+      store_(store),
+      commands_(commands),
+      clock_(clock),
+      builder_(clock),
+      history_(clock) {
+    history_.seed_snapshot(Topic::scene, broadcast::compose_scene(store_), scene_version());
+}
+
+ControlHub::~ControlHub() { SCENEHOST_ASSERT(sessions_.empty(), "the transport stops before the hub goes"); }
+
+std::shared_ptr<transport::ConnectionHandler> ControlHub::on_connect(std::shared_ptr<transport::Connection> connection) {
+    auto session = std::make_shared<ControlSession>(*this, std::move(connection));
+    session->start();
+    return session;
+}
+
+void ControlHub::activate(ControlSession &session) { sessions_.emplace(session.id(), &session); }
+
+void ControlHub::deactivate(ControlSession &session) { sessions_.erase(session.id()); }
+
+uint64_t ControlHub::scene_version() const {
+    uint64_t sum = 0;
+    for (std::string_view scope : store_.scopes()) sum += store_.scope_version(scope);
+    return sum;
+}
+
+void ControlHub::send_baseline(ControlSession &session, const protocol::Hello &hello, bool resume) {
+    auto cursor = [&](Topic topic) {
+        const store::Cursor c = history_.latest(topic);
+        return protocol::ResumeState{c.seq, c.delta_token};
+    };
+    protocol::Welcome welcome{session.id(), config_.heartbeat_s, config_.ack_timeout_ms, {}};
+    for (Topic topic : store::kResumableTopics) {
+        welcome.features[std::string(store::topic_name(topic))] = {true, 1, true, std::nullopt, cursor(topic)};
+    }
+    welcome.features["notify.dims"] = {true, 1, false, std::nullopt, std::nullopt};
+    welcome.features["notify.camera"] = {true, 1, false, std::nullopt, std::nullopt};
+    welcome.features["notify.error"] = {true, 1, false, std::nullopt, std::nullopt};
+    welcome.features["notify.telemetry"] = {false, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+    std::vector<std::string> commands = config_.allowed_commands.empty() ? commands_.names() : config_.allowed_commands;
+    welcome.features["call.command"] = {true, 1, std::nullopt, std::move(commands), std::nullopt};
+    session.send(builder_.welcome(welcome));
+
+    auto token = [&](Topic topic) -> std::string {
+        const auto it = hello.resume_tokens.find(store::topic_name(topic));
+        return it == hello.resume_tokens.end() || !it->second ? std::string() : *it->second;
+    };
+    std::vector<const store::HistoryEntry *> layer_deltas;
+    if (resume) {
+        layer_deltas = std::get<store::Replay>(history_.replay_since(Topic::layers, token(Topic::layers))).entries;
+    } else {
+        session.send(builder_.scene(session.id(), broadcast::compose_scene(store_),
+                                    history_.latest(Topic::scene).delta_token, std::nullopt));
+        layer_deltas = history_.deltas(Topic::layers);  // the epoch's deltas: the newest layers cursor
+    }
+    for (const store::HistoryEntry *e : layer_deltas) {
+        session.send(builder_.layers_from_payload(session.id(), e->payload.get_object(), e->seq, e->delta_token,
+                                                  std::nullopt));
+    }
+    if (resume) {
+        // dims and camera are not resumable: the client gets their current state.
+        if (auto dims = dims_state("baseline")) session.send(builder_.dims(session.id(), *dims, std::nullopt));
+    }
+    // notify.stream: the configs the client missed, or else the latest one.
+    const auto stream = history_.replay_since(Topic::stream, token(Topic::stream));
+    std::vector<const store::HistoryEntry *> stream_entries = history_.deltas(Topic::stream);
+    if (const auto *replay = std::get_if<store::Replay>(&stream)) {
+        stream_entries = replay->entries;
+    } else if (!stream_entries.empty()) {
+        stream_entries = {stream_entries.back()};
+    }
+    for (const store::HistoryEntry *e : stream_entries) {
+        session.send(builder_.stream_from_payload(session.id(), e->payload.get_object(), e->seq, e->delta_token));
+    }
+}
+
+std::optional<protocol::DimsState> ControlHub::dims_state(std::string_view source) const {
+    const store::Record *step = store_.find("dims", "main", "current_step");
+    if (step == nullptr) return std::nullopt;
+    protocol::DimsState dims;
+    dims.current_step = int_vector(step);
+    const store::Record *ndisplay = store_.find("view", "main", "ndisplay");
+    dims.ndisplay = ndisplay == nullptr ? 2 : ndisplay->value.to_number<int64_t>();
+    dims.mode = dims.ndisplay == 3 ? "volume" : "plane";
+    dims.source = std::string(source);
+    if (const auto *order = store_.find("dims", "main", "order")) dims.order = int_vector(order);
+    if (const auto *displayed = store_.find("dims", "main", "displayed")) dims.displayed = int_vector(displayed);
+    if (const auto *labels = store_.find("dims", "main", "axis_labels"); labels && labels->value.is_array()) {
+        std::vector<std::string> names;
+        for (const json::value &l : labels->value.get_array()) names.emplace_back(l.as_string());
+        dims.axis_labels = std::move(names);
+    }
+    dims.version = store_.scope_version("dims");
+    return dims;
+}
+
+void ControlHub::handle_update(ControlSession &session, const protocol::Envelope &envelope,
+                               const protocol::StateUpdate &update) {
+    const std::string &intent_id = *envelope.intent_id;  // required on state.update
+    const auto outcome = engine_.apply({update.scope, update.target, update.key, update.value, update.base_version},
+                                       {session.actor(), session.id(), intent_id});
+    if (const auto *rejected = std::get_if<engine::Rejected>(&outcome)) {
+        session.send(builder_.ack_rejected(session.id(), intent_id, *envelope.frame_id,
+                                           {rejected->code, rejected->message, rejected->details}, rejected->version));
+        return;
+    }
+    const auto &accepted = std::get<engine::Accepted>(outcome);
+    // The ack first; only then the notifies it caused.
+    session.send(builder_.ack_accepted(session.id(), intent_id, *envelope.frame_id, accepted.applied_value,
+                                       accepted.version));
+    if (!accepted.changes.changes.empty()) {
+        broadcast(accepted.changes, session, intent_id, update.key, update.value);
+    }
+}
+
+void ControlHub::broadcast(const store::ChangeSet &changes, const ControlSession &origin, const std::string &intent_id,
+                           std::string_view intent_key, const json::value &intent_value) {
+    auto intent_for = [&](const ControlSession &s) {
+        return &s == &origin ? std::optional<std::string>(intent_id) : std::nullopt;
+    };
+    const std::string &scope = changes.scope;
+    if (scope == "layer") {
+        // One delta per layer touched, in the order the writes came.
+        std::vector<std::string> order;
+        std::map<std::string, protocol::LayersDelta> deltas;
+        for (const store::Change &c : changes.changes) {
+            auto [it, inserted] = deltas.try_emplace(c.property.target);
+            if (inserted) order.push_back(c.property.target);
+            it->second.layer_id = c.property.target;
+            it->second.changes[c.property.key] = c.new_value;
+            it->second.version = c.version;
+        }
+        for (const std::string &layer : order) {
+            json::object payload = protocol::FrameBuilder::layers_payload(deltas.at(layer));
+            const store::Cursor cursor = history_.apply_delta(Topic::layers, payload, deltas.at(layer).version,
+                                                              changes.changes.front().actor_id);
+            for (const auto &[id, s] : sessions_) {
+                s->send(builder_.layers_from_payload(id, payload, cursor.seq, cursor.delta_token, intent_for(*s)));
+            }
+        }
+        return;
+    }
+    if (scope == "dims") {
+        const auto dims = dims_state("state.update");
+        if (!dims) return;
+        for (const auto &[id, s] : sessions_) {
+            s->send(builder_.dims(id, *dims, intent_for(*s)), transport::SendClass::coalescible, "notify.dims");
+        }
+        return;
+    }
+    if (scope == "camera") {
+        json::object state;
+        store_.for_each_record("camera", [&](const store::PropertyKey &p, const store::Record &r) {
+            if (p.target == "main") state[p.key] = r.value;
+        });
+        const protocol::CameraUpdate update{std::string(intent_key), intent_value, "state.update", state,
+                                            changes.changes.back().version};
+        for (const auto &[id, s] : sessions_) {
+            s->send(builder_.camera(id, update, intent_for(*s)), transport::SendClass::coalescible, "notify.camera");
+        }
+        return;
+    }
+    // view and every scope without a lane of its own: the scene is published anew. A view
+    // change that touches ndisplay is mirrored on notify.dims first (spec §5.1).
+    if (scope == "view") {
+        for (const store::Change &c : changes.changes) {
+            if (c.property.key != "ndisplay") continue;
+            if (const auto dims = dims_state("state.update")) {
+                for (const auto &[id, s] : sessions_) s->send(builder_.dims(id, *dims, intent_for(*s)));
+            }
+        }
+    }
+    publish_scene(origin.id(), intent_id);
+}
+
+void ControlHub::publish_scene(const std::optional<std::string> &origin_session,
+                               const std::optional<std::string> &intent_id) {
+    json::object snapshot = broadcast::compose_scene(store_);
+    const store::Cursor cursor = history_.seed_snapshot(Topic::scene, snapshot, scene_version());
+    for (const auto &[id, s] : sessions_) {
+        const bool origin = origin_session && *origin_session == id;
+        s->send(builder_.scene(id, snapshot, cursor.delta_token, origin ? intent_id : std::nullopt));
+    }
+}
+
+void ControlHub::handle_command(ControlSession &session, const protocol::Envelope &envelope,
+                                const protocol::CallCommand &call) {
+    const std::string &frame_id = *envelope.frame_id;  // required on call.command
+    const auto &allowed = config_.allowed_commands;
+    if (commands_.has(call.command) && !allowed.empty() &&
+        std::find(allowed.begin(), allowed.end(), call.command) == allowed.end()) {
+        session.send(builder_.error_command(session.id(), frame_id, "command.forbidden",
+                                            fmt::format("this session may not run '{}'", call.command),
+                                            json::object{{"command", call.command}}));
+        return;
+    }
+    auto result = commands_.call(call.command, call.args, call.kwargs);
+    if (auto *error = std::get_if<engine::CommandError>(&result)) {
+        session.send(builder_.error_command(session.id(), frame_id, error->code, error->message, error->details));
+        return;
+    }
+    session.send(builder_.reply_command(session.id(), frame_id, std::get<json::value>(result)));
+}
+
+}  // namespace scenehost::session

@@ -1,0 +1,380 @@
+// The control channel end to end: the real scenehost process on 127.0.0.1, real WebSocket
+// clients, every frame checked by the protocol validator. Rows of the spec's testing matrix
+// (§15) that the control channel covers, bad input, resume, auth, heartbeats.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+
+#include "support/control_client.hpp"
+#include "support/host_process.hpp"
+
+using namespace scenehost::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_file(const std::string &name) {
+    return fs::temp_directory_path() / ("scenehost-control-" + std::to_string(getpid()) + "-" + name);
+}
+
+// The host with the shipped plugins and a reducer owning the "layer" scope.
+std::vector<std::string> host_args(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--plugin-dir", SCENEHOST_PLUGIN_DIR, "--plugin-dir",
+                                     std::string(SCENEHOST_FIXTURE_PLUGIN_DIR) + "/layer_echo"};
+    if (std::find(extra.begin(), extra.end(), "--audit-log") == extra.end()) {
+        args.insert(args.end(), {"--audit-log", temp_file("audit.jsonl").string()});
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+}
+
+json::object payload(const json::object &frame) { return frame.at("payload").as_object(); }
+
+}  // namespace
+
+TEST_CASE("connect: welcome, then the notify.scene baseline with seq 0") {
+    HostProcess host(host_args());
+    ControlClient c(host.port());
+    const json::object welcome = c.handshake();
+    const json::object p = payload(welcome);
+    CHECK(p.at("protocol_version") == 1);
+    CHECK(p.at("session").at("heartbeat_s") == 15.0);
+    CHECK(p.at("session").at("ack_timeout_ms") == 250);
+    CHECK(p.at("features").at("notify.layers").at("resume") == true);
+    CHECK(p.at("features").at("notify.dims").at("resume") == false);
+    CHECK(p.at("features").at("notify.telemetry").at("enabled") == false);
+    CHECK(p.at("features").at("call.command").at("commands") == json::array{"scene.snapshot"});
+    const json::object scene = c.expect("notify.scene");
+    CHECK(scene.at("seq") == 0);
+    CHECK(scene.at("delta_token") == p.at("features").at("notify.scene").at("resume_state").at("delta_token"));
+    CHECK(payload(scene).at("viewer").at("settings").at("canvas_size") == json::array{1280, 720});
+    CHECK(payload(scene).at("viewer").at("dims").at("ndisplay") == 2);
+}
+
+TEST_CASE("state.update: ack first, then notify.layers to everyone, intent only to its sender") {
+    HostProcess host(host_args());
+    ControlClient a(host.port()), b(host.port());
+    a.handshake();
+    a.expect("notify.scene");
+    b.handshake();
+    b.expect("notify.scene");
+
+    const std::string frame_id = a.update("layer", "layer-0", "level", 0.25);
+    const json::object ack = a.expect("ack.state");
+    CHECK(payload(ack).at("status") == "accepted");
+    CHECK(payload(ack).at("in_reply_to") == json::value(frame_id));
+    CHECK(payload(ack).at("intent_id") == "intent-1");
+    CHECK(payload(ack).at("applied_value") == 0.25);
+    const auto version = payload(ack).at("version").to_number<uint64_t>();
+    const json::object mine = a.expect("notify.layers");
+    CHECK(mine.at("intent_id") == "intent-1");
+    CHECK(payload(mine).at("layer_id") == "layer-0");
+    CHECK(payload(mine).at("changes").at("level") == 0.25);
+    CHECK(payload(mine).at("version").to_number<uint64_t>() == version);
+    const json::object theirs = b.expect("notify.layers");
+    CHECK_FALSE(theirs.contains("intent_id"));
+    CHECK(theirs.at("seq") == mine.at("seq"));
+
+    // Both clients see each other's updates in the same order.
+    b.update("layer", "layer-0", "label", "from-b");
+    a.update("layer", "layer-1", "label", "from-a");
+    std::vector<std::string> seen_a, seen_b;
+    for (int i = 0; i < 3; ++i) {
+        const json::object f = a.next();
+        if (f.at("type") == "notify.layers") seen_a.emplace_back(payload(f).at("changes").at("label").as_string());
+    }
+    for (int i = 0; i < 3; ++i) {
+        const json::object f = b.next();
+        if (f.at("type") == "notify.layers") seen_b.emplace_back(payload(f).at("changes").at("label").as_string());
+    }
+    CHECK(seen_a.size() == 2);
+    CHECK(seen_a == seen_b);
+}
+
+TEST_CASE("rejections: unknown scope, a reducer's own code, and base_version conflicts") {
+    HostProcess host(host_args());
+    ControlClient c(host.port());
+    c.handshake();
+    c.expect("notify.scene");
+    c.update("lighting", "main", "level", 1);
+    json::object ack = c.expect("ack.state");
+    CHECK(payload(ack).at("status") == "rejected");
+    CHECK(payload(ack).at("error").at("code") == "state.unknown_scope");
+    c.update("layer", "layer-0", "shininess", 1);
+    CHECK(payload(c.expect("ack.state")).at("error").at("code") == "state.unknown_key");
+    c.update("view", "main", "ndisplay", 7);
+    ack = c.expect("ack.state");
+    CHECK(payload(ack).at("error").at("code") == "state.out_of_range");
+    CHECK(payload(ack).at("error").at("message") == "view.ndisplay must be 2 or 3, not 7");
+
+    c.update("layer", "layer-0", "level", 0.5);
+    const auto v = payload(c.expect("ack.state")).at("version").to_number<uint64_t>();
+    c.expect("notify.layers");
+    c.update("layer", "layer-0", "level", 0.6, v);  // current: accepted
+    CHECK(payload(c.expect("ack.state")).at("status") == "accepted");
+    c.expect("notify.layers");
+    c.update("layer", "layer-0", "level", 0.9, v);  // stale
+    ack = c.expect("ack.state");
+    CHECK(payload(ack).at("error").at("code") == "state.conflict");
+    CHECK(payload(ack).at("error").at("details").at("current_value") == 0.6);
+    CHECK(payload(ack).at("error").at("details").at("current_version").to_number<uint64_t>() == v + 1);
+}
+
+TEST_CASE("view.ndisplay: ack, then the next notify.scene shows the new ndisplay") {
+    HostProcess host(host_args());
+    ControlClient c(host.port());
+    c.handshake();
+    c.expect("notify.scene");
+    c.update("view", "main", "ndisplay", 3);
+    CHECK(payload(c.expect("ack.state")).at("applied_value") == 3);
+    const json::object scene = c.expect("notify.scene");
+    CHECK(scene.at("seq") == 0);
+    CHECK(scene.at("intent_id") == "intent-1");
+    CHECK(payload(scene).at("viewer").at("dims").at("ndisplay") == 3);
+}
+
+TEST_CASE("command lane: reply, not found, forbidden") {
+    HostProcess host(host_args({"--allow-command", "scene.snapshot"}));
+    ControlClient c(host.port());
+    c.handshake();
+    c.expect("notify.scene");
+    const std::string id = c.command("scene.snapshot");
+    const json::object reply = c.expect("reply.command");
+    CHECK(payload(reply).at("in_reply_to") == json::value(id));
+    CHECK(payload(reply).at("result").at("viewer").at("settings").at("fps_target") == 60);
+    c.command("napari.teleport");
+    const json::object missing = c.expect("error.command");
+    CHECK(payload(missing).at("code") == "command.not_found");
+}
+
+TEST_CASE("command lane: a command outside the session's allowance is forbidden") {
+    HostProcess host(host_args({"--allow-command", "napari.pixel.request_keyframe"}));
+    ControlClient c(host.port());
+    c.handshake();
+    c.expect("notify.scene");
+    c.command("scene.snapshot");
+    CHECK(payload(c.expect("error.command")).at("code") == "command.forbidden");
+}
+
+TEST_CASE("bad input after the handshake gets its specific error and the session stays usable") {
+    HostProcess host(host_args({"--updates-per-s", "5"}));
+    ControlClient c(host.port());
+    c.handshake();
+    c.expect("notify.scene");
+    auto error_code = [&] {
+        const json::object f = c.expect("notify.error");
+        CHECK(payload(f).at("severity") == "warning");
+        return std::string(payload(f).at("code").as_string());
+    };
+    c.send_raw("{not json");
+    CHECK(error_code() == "protocol.invalid_json");
+    c.send_raw(R"({"type":"state.explode","version":1,"timestamp":1,"payload":{}})");
+    CHECK(error_code() == "protocol.unknown_type");
+    c.send({{"type", "session.ack"}, {"version", 1}, {"session", c.session()}, {"timestamp", 1.0}, {"payload", json::object{}}});
+    CHECK(error_code() == "protocol.invalid_envelope");  // no frame_id
+    c.send({{"type", "state.update"}, {"version", 1}, {"session", c.session()}, {"frame_id", "f-9"},
+            {"intent_id", "i-9"}, {"timestamp", 1.0},
+            {"payload", {{"scope", 5}, {"target", "main"}, {"key", "ndisplay"}, {"value", 3}}}});
+    json::object ack = c.expect("ack.state");
+    CHECK(payload(ack).at("intent_id") == "i-9");
+    CHECK(payload(ack).at("error").at("code") == "protocol.invalid_payload");
+    CHECK(payload(ack).at("error").at("message") == "payload.scope must be a string");
+    c.hello();
+    CHECK(error_code() == "session.duplicate_hello");
+
+    // Still usable: a valid update goes through.
+    c.update("layer", "layer-0", "level", 0.5);
+    CHECK(payload(c.expect("ack.state")).at("status") == "accepted");
+    c.expect("notify.layers");
+
+    // A flood: beyond the burst (2 x 5/s) updates are refused with state.rate_limited.
+    for (int i = 0; i < 20; ++i) c.update("layer", "layer-0", "label", json::value("x" + std::to_string(i)));
+    int limited = 0;
+    for (int i = 0; i < 20;) {
+        const json::object f = c.next();
+        if (f.at("type") != "ack.state") continue;
+        ++i;
+        if (payload(f).at("status") == "rejected") {
+            CHECK(payload(f).at("error").at("code") == "state.rate_limited");
+            ++limited;
+        }
+    }
+    CHECK(limited >= 9);
+}
+
+TEST_CASE("before the handshake: anything but hello is rejected, then the socket closes") {
+    HostProcess host(host_args());
+    SECTION("a state.update first") {
+        ControlClient c(host.port());
+        c.send({{"type", "state.update"}, {"version", 1}, {"session", "x"}, {"frame_id", "f"}, {"intent_id", "i"},
+                {"timestamp", 1.0}, {"payload", {{"scope", "view"}, {"target", "main"}, {"key", "k"}, {"value", 1}}}});
+        CHECK(payload(c.expect("session.reject")).at("code") == "session.unexpected_message");
+        CHECK(c.expect_close() == 1008);
+    }
+    SECTION("invalid JSON first") {
+        ControlClient c(host.port());
+        c.send_raw("[[[");
+        CHECK(payload(c.expect("session.reject")).at("code") == "protocol.invalid_json");
+    }
+    SECTION("an unsupported protocol") {
+        ControlClient c(host.port());
+        c.send({{"type", "session.hello"}, {"version", 1}, {"frame_id", "h"}, {"timestamp", 1.0},
+                {"payload", {{"protocols", {2}}, {"client", {{"name", "n"}, {"version", "v"}, {"platform", "p"}}},
+                             {"features", json::object{}}, {"resume_tokens", json::object{}}}}});
+        const json::object reject = c.expect("session.reject");
+        CHECK(payload(reject).at("code") == "session.unsupported_protocol");
+        CHECK(payload(reject).at("details").at("supported") == json::array{1});
+    }
+    SECTION("a binary frame closes with 1003, an oversize one with 1009") {
+        ControlClient binary(host.port());
+        binary.ws().send_binary("\x01");
+        CHECK(binary.expect_close() == 1003);
+        ControlClient big(host.port());
+        big.send_raw(std::string(2 << 20, ' '));
+        CHECK(big.expect_close() == 1009);
+    }
+}
+
+TEST_CASE("bearer tokens: missing or wrong is unauthorized, right is welcome") {
+    HostProcess host(host_args({"--token", "s3cret"}));
+    ControlClient none(host.port());
+    none.hello();
+    CHECK(payload(none.expect("session.reject")).at("code") == "session.unauthorized");
+    ControlClient wrong(host.port());
+    wrong.hello({}, "guess");
+    CHECK(payload(wrong.expect("session.reject")).at("code") == "session.unauthorized");
+    ControlClient right(host.port());
+    right.handshake({}, "s3cret");
+    right.expect("notify.scene");
+}
+
+TEST_CASE("two unanswered heartbeats end the session with goodbye") {
+    HostProcess host(host_args({"--heartbeat-s", "0.2"}));
+    ControlClient c(host.port());
+    c.handshake();
+    c.expect("notify.scene");
+    CHECK(c.next(false).at("type") == "session.heartbeat");
+    CHECK(c.next(false).at("type") == "session.heartbeat");
+    const json::object goodbye = c.next(false);
+    CHECK(goodbye.at("type") == "session.goodbye");
+    CHECK(payload(goodbye).at("code") == "timeout");
+    CHECK(payload(goodbye).at("reason") == "heartbeat_timeout");
+    CHECK(c.expect_close() == 1011);
+}
+
+TEST_CASE("an answering client stays connected across heartbeats") {
+    HostProcess host(host_args({"--heartbeat-s", "0.2"}));
+    ControlClient c(host.port());
+    c.handshake();
+    c.expect("notify.scene");
+    for (int i = 0; i < 4; ++i) {
+        CHECK(c.next(false).at("type") == "session.heartbeat");
+        c.send({{"type", "session.ack"}, {"version", 1}, {"session", c.session()}, {"frame_id", "a"},
+                {"timestamp", 1.0}, {"payload", json::object{}}});
+    }
+    c.update("layer", "layer-0", "level", 0.5);
+    CHECK(c.expect("ack.state").at("payload").at("status") == "accepted");
+}
+
+TEST_CASE("resume: a valid token replays the missed deltas in order, without a new snapshot") {
+    HostProcess host(host_args());
+    json::object tokens;
+    {
+        ControlClient a(host.port());
+        a.handshake();
+        tokens["notify.scene"] = a.expect("notify.scene").at("delta_token");
+        a.update("layer", "layer-0", "level", 0.1);
+        a.expect("ack.state");
+        tokens["notify.layers"] = a.expect("notify.layers").at("delta_token");
+        a.ws().close();
+    }
+    ControlClient b(host.port());
+    b.handshake();
+    b.expect("notify.scene");
+    b.expect("notify.layers");  // the epoch's delta, as part of b's baseline
+    for (double level : {0.2, 0.3, 0.4}) {
+        b.update("layer", "layer-0", "level", level);
+        b.expect("ack.state");
+        b.expect("notify.layers");
+    }
+    ControlClient a(host.port());
+    a.handshake(tokens);
+    std::vector<double> replayed;
+    uint64_t last_seq = 1;
+    for (int i = 0; i < 3; ++i) {
+        const json::object delta = a.expect("notify.layers");  // no notify.scene before them
+        CHECK(delta.at("seq").to_number<uint64_t>() == last_seq + 1);
+        last_seq = delta.at("seq").to_number<uint64_t>();
+        replayed.push_back(payload(delta).at("changes").at("level").as_double());
+    }
+    CHECK(replayed == std::vector<double>{0.2, 0.3, 0.4});
+}
+
+TEST_CASE("resume: a stale token gets a fresh baseline; a malformed one is rejected") {
+    HostProcess host(host_args());
+    std::string scene_token;
+    {
+        ControlClient first(host.port());
+        first.handshake();
+        scene_token = std::string(first.expect("notify.scene").at("delta_token").as_string());
+        first.update("view", "main", "fps_target", 30);  // a view change starts a new epoch
+        first.expect("ack.state");
+        first.expect("notify.scene");
+    }
+    ControlClient stale(host.port());
+    stale.handshake({{"notify.scene", scene_token}});
+    const json::object scene = stale.expect("notify.scene");
+    CHECK(scene.at("seq") == 0);
+    CHECK(scene.at("delta_token") != json::value(scene_token));
+    CHECK(payload(scene).at("viewer").at("settings").at("fps_target") == 30);
+
+    ControlClient bad(host.port());
+    bad.hello({{"notify.layers", "tok_layers_17aa"}});
+    const json::object reject = bad.expect("session.reject");
+    CHECK(payload(reject).at("code") == "session.invalid_resume_token");
+    CHECK(payload(reject).at("details").at("topic") == "notify.layers");
+}
+
+TEST_CASE("TLS: the host serves /control over TLS") {
+    HostProcess host(host_args({"--tls-cert", std::string(SCENEHOST_TEST_TLS_DIR) + "/cert.pem", "--tls-key",
+                                std::string(SCENEHOST_TEST_TLS_DIR) + "/key.pem"}));
+    ControlClient c(host.port(), {.tls = true});
+    c.handshake();
+    c.expect("notify.scene");
+}
+
+TEST_CASE("a compressing client works") {
+    HostProcess host(host_args());
+    ControlClient c(host.port(), {.deflate = true});
+    CHECK(c.ws().deflate_negotiated());
+    c.handshake();
+    c.expect("notify.scene");
+    c.update("layer", "layer-0", "label", "zipped");
+    CHECK(payload(c.expect("ack.state")).at("applied_value") == "zipped");
+}
+
+TEST_CASE("the audit log has a line per intent, accepted or rejected") {
+    const fs::path audit = temp_file("audit-lines.jsonl");
+    fs::remove(audit);
+    HostProcess host(host_args({"--audit-log", audit.string(), "--fsync", "always"}));
+    ControlClient c(host.port());
+    c.handshake();
+    c.expect("notify.scene");
+    c.update("layer", "layer-0", "level", 0.5);
+    c.expect("ack.state");  // the line is on disk before the ack
+    c.expect("notify.layers");
+    c.update("layer", "layer-0", "nope", 1);
+    c.expect("ack.state");
+    std::ifstream in(audit);
+    std::vector<json::object> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line).as_object());
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0].at("status") == "accepted");
+    CHECK(lines[0].at("session") == json::value(c.session()));
+    CHECK(lines[0].at("actor").as_string().find("test-client#") == 0);
+    CHECK(lines[1].at("status") == "rejected");
+    fs::remove(audit);
+}

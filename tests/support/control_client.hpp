@@ -1,0 +1,104 @@
+// A protocol-speaking test client: sends greenfield v1 frames and checks every frame the host
+// sends against the same validator the host uses (protocol::validate_frame).
+#pragma once
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <deque>
+#include <string>
+
+#include "protocol/server_frames.hpp"
+#include "support/ws_client.hpp"
+
+namespace scenehost::test {
+
+namespace json = boost::json;
+
+class ControlClient {
+public:
+    explicit ControlClient(uint16_t port, ClientOptions options = {}) : ws_(port, options) {}
+
+    void send(const json::object &frame) { ws_.send_text(json::serialize(frame)); }
+    void send_raw(const std::string &text) { ws_.send_text(text); }
+
+    void hello(json::object resume_tokens = {}, std::optional<std::string> token = std::nullopt) {
+        json::object payload{{"protocols", {1}},
+                             {"client", {{"name", "test-client"}, {"version", "1.0"}, {"platform", "linux"}}},
+                             {"features", {{"notify.scene", true}, {"notify.layers", true}, {"notify.stream", true}}},
+                             {"resume_tokens", std::move(resume_tokens)}};
+        if (token) payload["auth"] = {{"type", "bearer"}, {"token", *token}};
+        send({{"type", "session.hello"}, {"version", 1}, {"frame_id", "hello-1"}, {"timestamp", 1.0},
+              {"payload", std::move(payload)}});
+    }
+
+    // hello, then the welcome; remembers the session id.
+    json::object handshake(json::object resume_tokens = {}, std::optional<std::string> token = std::nullopt) {
+        hello(std::move(resume_tokens), std::move(token));
+        json::object welcome = expect("session.welcome");
+        session_ = std::string(welcome.at("session").as_string());
+        return welcome;
+    }
+
+    // Sends a state.update; returns its frame_id.
+    std::string update(std::string_view scope, std::string_view target, std::string_view key, const json::value &value,
+                       std::optional<uint64_t> base_version = std::nullopt) {
+        const std::string id = std::to_string(++counter_);
+        json::object payload{{"scope", scope}, {"target", target}, {"key", key}, {"value", value}};
+        if (base_version) payload["base_version"] = *base_version;
+        send({{"type", "state.update"}, {"version", 1}, {"session", session_}, {"frame_id", "state-" + id},
+              {"intent_id", "intent-" + id}, {"timestamp", 1.0}, {"payload", std::move(payload)}});
+        return "state-" + id;
+    }
+
+    std::string command(std::string_view name, json::array args = {}) {
+        const std::string id = "cmd-" + std::to_string(++counter_);
+        send({{"type", "call.command"}, {"version", 1}, {"session", session_}, {"frame_id", id}, {"timestamp", 1.0},
+              {"payload", {{"command", name}, {"args", std::move(args)}, {"kwargs", json::object{}}}}});
+        return id;
+    }
+
+    // The next frame, validated; heartbeats are skipped unless asked for.
+    json::object next(bool skip_heartbeats = true) {
+        for (;;) {
+            auto r = ws_.read();
+            if (auto *closed = std::get_if<Closed>(&r)) {
+                FAIL("connection closed (" << closed->reason.code << " " << closed->reason.reason << ")");
+            }
+            if (std::holds_alternative<TimedOut>(r)) FAIL("no frame within the read timeout");
+            const std::string &text = std::get<Message>(r).text;
+            const auto problem = protocol::validate_frame(text);
+            INFO(text);
+            REQUIRE_FALSE(problem.has_value());
+            json::object frame = json::parse(text).as_object();
+            if (skip_heartbeats && frame.at("type") == "session.heartbeat") continue;
+            return frame;
+        }
+    }
+
+    json::object expect(std::string_view type) {
+        json::object frame = next();
+        INFO(json::serialize(frame));
+        REQUIRE(frame.at("type").as_string() == type);
+        return frame;
+    }
+
+    // Reads until the connection closes; returns the close code.
+    uint16_t expect_close() {
+        for (;;) {
+            auto r = ws_.read();
+            if (auto *closed = std::get_if<Closed>(&r)) return closed->reason.code;
+            if (std::holds_alternative<TimedOut>(r)) FAIL("the connection did not close");
+        }
+    }
+
+    ReadResult read_raw() { return ws_.read(); }
+    WsClient &ws() { return ws_; }
+    const std::string &session() const { return session_; }
+
+private:
+    WsClient ws_;
+    std::string session_;
+    int counter_ = 0;
+};
+
+}  // namespace scenehost::test

@@ -1,0 +1,81 @@
+// Runs the real scenehost executable as a child process on 127.0.0.1 with an OS-chosen port,
+// reads the port from its "listening on" line, and stops it (SIGTERM) when destroyed. The child
+// also dies with the test process (PR_SET_PDEATHSIG), so no server outlives a test.
+#pragma once
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdexcept>
+#include <string>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace scenehost::test {
+
+class HostProcess {
+public:
+    explicit HostProcess(std::vector<std::string> arguments) {
+        arguments.insert(arguments.begin(), {SCENEHOST_EXECUTABLE, "serve", "--listen", "127.0.0.1:0"});
+        int out[2];
+        if (pipe(out) != 0) throw std::runtime_error("pipe");
+        pid_ = fork();
+        if (pid_ == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            dup2(out[1], STDOUT_FILENO);
+            close(out[0]);
+            std::vector<char *> argv;
+            for (auto &a : arguments) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            execv(argv[0], argv.data());
+            _exit(127);
+        }
+        close(out[1]);
+        stdout_ = out[0];
+        port_ = read_port();
+    }
+    ~HostProcess() { stop(); }
+    HostProcess(const HostProcess &) = delete;
+    HostProcess &operator=(const HostProcess &) = delete;
+
+    uint16_t port() const { return port_; }
+    // SIGTERM and wait; returns the exit status.
+    int stop() {
+        if (pid_ <= 0) return status_;
+        kill(pid_, SIGTERM);
+        waitpid(pid_, &status_, 0);
+        pid_ = -1;
+        close(stdout_);
+        return status_;
+    }
+
+private:
+    uint16_t read_port() {
+        std::string text;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (std::chrono::steady_clock::now() < deadline) {
+            pollfd p{stdout_, POLLIN, 0};
+            if (poll(&p, 1, 100) <= 0) continue;
+            char buffer[256];
+            const ssize_t n = read(stdout_, buffer, sizeof buffer);
+            if (n <= 0) break;
+            text.append(buffer, size_t(n));
+            const auto at = text.find("listening on 127.0.0.1:");
+            if (at != std::string::npos && text.find('\n', at) != std::string::npos) {
+                return static_cast<uint16_t>(std::stoi(text.substr(at + 23)));
+            }
+        }
+        throw std::runtime_error("scenehost did not report its port; output: " + text);
+    }
+
+    pid_t pid_ = -1;
+    int stdout_ = -1;
+    int status_ = 0;
+    uint16_t port_ = 0;
+};
+
+}  // namespace scenehost::test
