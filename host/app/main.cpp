@@ -31,6 +31,11 @@ int main(int argc, char **argv) {
     serve->add_option("--tls-key", serve_options.tls_key, "TLS private key (PEM)");
     serve->add_option("--max-frame-bytes", serve_options.max_frame_bytes, "Largest accepted control frame")
         ->check(CLI::Range(size_t{1024}, size_t{64} << 20));
+    serve->add_option("--send-queue-bytes", serve_options.send_queue_bytes, "Per-connection send queue bound")
+        ->check(CLI::Range(size_t{4096}, size_t{1} << 30));
+    serve->add_option("--socket-send-buffer-bytes", serve_options.socket_send_buffer_bytes,
+                      "Fixed SO_SNDBUF per connection (default: the OS autotunes)")
+        ->check(CLI::Range(4096, 64 << 20));
     serve->add_flag("--no-deflate", serve_options.no_deflate, "Do not negotiate permessage-deflate");
     serve->add_option("--updates-per-s", serve_options.updates_per_s, "state.update rate limit per session")
         ->check(CLI::Range(1.0, 1e6));

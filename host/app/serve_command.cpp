@@ -51,6 +51,8 @@ int run_serve_command(const ServeOptions &options) {
     transport_config.address = options.listen.substr(0, colon);
     transport_config.port = static_cast<uint16_t>(port);
     transport_config.max_frame_bytes = options.max_frame_bytes;
+    transport_config.send_queue_bytes = options.send_queue_bytes;
+    transport_config.socket_send_buffer_bytes = options.socket_send_buffer_bytes;
     transport_config.permessage_deflate = !options.no_deflate;
     if (!options.tls_cert.empty() || !options.tls_key.empty()) {
         if (options.tls_cert.empty() || options.tls_key.empty()) {
@@ -79,6 +81,7 @@ int run_serve_command(const ServeOptions &options) {
     session_config.updates_per_s = options.updates_per_s;
     session_config.update_burst = 2 * options.updates_per_s;
     session_config.allowed_commands = options.allowed_commands;
+    session_config.replay_budget_bytes = options.send_queue_bytes / 2;
     session::ControlHub hub(io, session_config, engine, store, commands, clock);
     transport::Listener listener(io, transport_config, hub);
     listener.start();

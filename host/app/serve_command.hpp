@@ -19,6 +19,8 @@ struct ServeOptions {
     std::string tls_cert;
     std::string tls_key;
     size_t max_frame_bytes = 1 << 20;
+    size_t send_queue_bytes = 4 << 20;
+    int socket_send_buffer_bytes = 0;
     bool no_deflate = false;
     double updates_per_s = 240.0;
     std::vector<std::string> allowed_commands;

@@ -1,6 +1,7 @@
 // Sessions, baselines and resume, the state and command lanes, and notify fan-out.
 #include "session/control_hub.hpp"
 
+#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 #include <map>
 #include <spdlog/spdlog.h>
@@ -14,6 +15,9 @@ namespace {
 
 namespace json = boost::json;
 using store::Topic;
+
+// What the envelope adds to a notify payload, for the replay budget.
+constexpr size_t kEnvelopeBytes = 256;
 
 std::vector<int64_t> int_vector(const store::Record *record) {
     std::vector<int64_t> out;
@@ -77,21 +81,30 @@ void ControlHub::send_baseline(ControlSession &session, const protocol::Hello &h
         const auto it = hello.resume_tokens.find(store::topic_name(topic));
         return it == hello.resume_tokens.end() || !it->second ? std::string() : *it->second;
     };
-    std::vector<const store::HistoryEntry *> layer_deltas;
+    // Resume replays the missed notify.layers deltas when they fit the replay budget (the
+    // connection's send queue must hold them); otherwise, and for a new client, the composed
+    // notify.scene is the baseline and welcome's resume_state already gave the newest cursors.
+    std::vector<const store::HistoryEntry *> replay;
     if (resume) {
-        layer_deltas = std::get<store::Replay>(history_.replay_since(Topic::layers, token(Topic::layers))).entries;
+        replay = std::get<store::Replay>(history_.replay_since(Topic::layers, token(Topic::layers))).entries;
+        size_t bytes = 0;
+        for (const store::HistoryEntry *e : replay) bytes += json::serialize(e->payload).size() + kEnvelopeBytes;
+        if (bytes > config_.replay_budget_bytes) {
+            spdlog::info("session {}: {} missed deltas exceed the replay budget; sending a baseline", session.id(),
+                         replay.size());
+            resume = false;
+        }
+    }
+    if (resume) {
+        for (const store::HistoryEntry *e : replay) {
+            session.send(builder_.layers_from_payload(session.id(), e->payload.get_object(), e->seq, e->delta_token,
+                                                      std::nullopt));
+        }
+        // dims and camera are not resumable: the client gets their current state.
+        if (auto dims = dims_state("baseline")) session.send(builder_.dims(session.id(), *dims, std::nullopt));
     } else {
         session.send(builder_.scene(session.id(), broadcast::compose_scene(store_),
                                     history_.latest(Topic::scene).delta_token, std::nullopt));
-        layer_deltas = history_.deltas(Topic::layers);  // the epoch's deltas: the newest layers cursor
-    }
-    for (const store::HistoryEntry *e : layer_deltas) {
-        session.send(builder_.layers_from_payload(session.id(), e->payload.get_object(), e->seq, e->delta_token,
-                                                  std::nullopt));
-    }
-    if (resume) {
-        // dims and camera are not resumable: the client gets their current state.
-        if (auto dims = dims_state("baseline")) session.send(builder_.dims(session.id(), *dims, std::nullopt));
     }
     // notify.stream: the configs the client missed, or else the latest one.
     const auto stream = history_.replay_since(Topic::stream, token(Topic::stream));

@@ -141,6 +141,9 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
         const auto remote = socket.remote_endpoint(ignored);
         std::string peer = fmt::format("{}:{}", remote.address().to_string(), remote.port());
         socket.set_option(tcp::no_delay(true), ignored);  // frames are small and latency-bound
+        if (config.socket_send_buffer_bytes > 0) {
+            socket.set_option(net::socket_base::send_buffer_size(config.socket_send_buffer_bytes), ignored);
+        }
         if (tls) {
             using Tls = beast::ssl_stream<beast::tcp_stream>;
             std::make_shared<HttpSession<Tls>>(Tls(beast::tcp_stream(std::move(socket)), *tls), config, control,

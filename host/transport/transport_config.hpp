@@ -20,6 +20,7 @@ struct TransportConfig {
     uint16_t port = 8080;                      // 0: the OS picks a free port
     size_t max_frame_bytes = 1 << 20;          // larger incoming frames close the socket with 1009
     size_t send_queue_bytes = 4 << 20;         // per connection; see SendQueue
+    int socket_send_buffer_bytes = 0;          // > 0: fixed SO_SNDBUF per connection (0: the OS autotunes)
     bool permessage_deflate = true;            // negotiated on /control when the client offers it
     std::chrono::milliseconds close_timeout{5000};  // a close handshake longer than this drops the TCP connection
     std::optional<TlsConfig> tls;

@@ -294,7 +294,6 @@ TEST_CASE("resume: a valid token replays the missed deltas in order, without a n
     ControlClient b(host.port());
     b.handshake();
     b.expect("notify.scene");
-    b.expect("notify.layers");  // the epoch's delta, as part of b's baseline
     for (double level : {0.2, 0.3, 0.4}) {
         b.update("layer", "layer-0", "level", level);
         b.expect("ack.state");
@@ -377,4 +376,48 @@ TEST_CASE("the audit log has a line per intent, accepted or rejected") {
     CHECK(lines[0].at("actor").as_string().find("test-client#") == 0);
     CHECK(lines[1].at("status") == "rejected");
     fs::remove(audit);
+}
+
+TEST_CASE("a client that stops reading is closed with 1013 and resumes by token with nothing lost") {
+    HostProcess host(host_args({"--send-queue-bytes", "65536", "--socket-send-buffer-bytes", "16384",
+                                "--updates-per-s", "1000000"}));
+    ControlClient slow(host.port(), {.receive_buffer_bytes = 4096});
+    slow.handshake();
+    json::object tokens{{"notify.scene", slow.expect("notify.scene").at("delta_token")}};
+    ControlClient fast(host.port());
+    fast.handshake();
+    fast.expect("notify.scene");
+
+    // The slow client reads nothing while 1500 deltas are published.
+    constexpr int kUpdates = 1500;
+    for (int batch = 0; batch < kUpdates / 50; ++batch) {
+        for (int i = 0; i < 50; ++i) fast.update("layer", "layer-0", "level", (batch * 50 + i + 1) / double(kUpdates));
+        for (int i = 0; i < 100; ++i) fast.next();  // its own acks and notifies
+    }
+    // Now it reads what reached it, then the close.
+    uint64_t last_seq = 0;
+    for (;;) {
+        auto r = slow.read_raw();
+        if (auto *closed = std::get_if<Closed>(&r)) {
+            CHECK(closed->reason.code == 1013);
+            break;
+        }
+        INFO("last notify.layers seq read: " << last_seq);
+        REQUIRE(std::holds_alternative<Message>(r));
+        const json::object f = json::parse(std::get<Message>(r).text).as_object();
+        if (f.at("type") != "notify.layers") continue;
+        CHECK(f.at("seq").to_number<uint64_t>() == last_seq + 1);  // nothing skipped before the close
+        last_seq = f.at("seq").to_number<uint64_t>();
+        tokens["notify.layers"] = f.at("delta_token");
+    }
+    REQUIRE(last_seq > 0);
+    CHECK(last_seq < kUpdates);  // it really fell behind
+
+    // Resume: far more was missed than the connection may queue, so the host sends the composed
+    // scene instead of the deltas; it holds the last value, and resume_state the newest cursor.
+    ControlClient again(host.port());
+    const json::object welcome = again.handshake(tokens);
+    const json::object scene = again.expect("notify.scene");
+    CHECK(payload(scene).at("layers").at(0).at("controls").at("level") == 1.0);
+    CHECK(payload(welcome).at("features").at("notify.layers").at("resume_state").at("seq") == kUpdates);
 }

@@ -27,6 +27,7 @@ struct ClientOptions {
     bool deflate = false;
     bool tls = false;
     std::chrono::milliseconds read_timeout{5000};
+    int receive_buffer_bytes = 0;  // > 0: a small SO_RCVBUF, to make a slow reader's backlog reach the host
 };
 
 // What a read returned: a text or binary message, or how the connection ended.
@@ -60,7 +61,14 @@ public:
             handshake(*tls_);
         } else {
             plain_.emplace(io_);
-            beast::get_lowest_layer(*plain_).connect(endpoints);
+            if (options_.receive_buffer_bytes > 0) {
+                auto &socket = beast::get_lowest_layer(*plain_).socket();
+                socket.open(net::ip::tcp::v4());
+                socket.set_option(net::socket_base::receive_buffer_size(options_.receive_buffer_bytes));
+                socket.connect(*endpoints.begin());  // connect(endpoints) would reopen the socket
+            } else {
+                beast::get_lowest_layer(*plain_).connect(endpoints);
+            }
             handshake(*plain_);
         }
     }
