@@ -2,6 +2,7 @@
 // directories hold. Every outside mistake ends here as a message and exit code 2.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
@@ -45,6 +46,8 @@ int main(int argc, char **argv) {
         ->check(CLI::IsMember({"never", "batch", "always"}));
 
     CLI11_PARSE(cli, argc, argv);
+    // Logs go to stderr; stdout carries only what scripts read (the bound address, tables).
+    spdlog::set_default_logger(spdlog::stderr_color_mt("scenehost"));
     try {
         if (*plugins) {
             if (plugin_dirs.empty()) plugin_dirs.push_back(plugin::default_plugin_directory());

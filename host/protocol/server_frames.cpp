@@ -135,7 +135,24 @@ std::optional<ProtocolError> validate_frame(std::string_view text) {
     return ProtocolError{std::string(kInvalidPayload), std::move(problem), "payload", type, {}, {}};
 }
 
-FrameBuilder::FrameBuilder(const base::Clock &clock) : clock_(clock), random_(std::random_device{}()) {}
+FrameBuilder::FrameBuilder(const base::Clock &clock, bool validate_output)
+    : clock_(clock), validate_output_(validate_output), random_(std::random_device{}()) {}
+
+SessionTemplate::SessionTemplate(std::string frame_text) {
+    const std::string marker = fmt::format("\"session\":\"{}\"", FrameBuilder::kSessionPlaceholder);
+    const size_t at = frame_text.find(marker);
+    SCENEHOST_ASSERT(at != std::string::npos, "templates are built with kSessionPlaceholder as the session");
+    const size_t value_at = at + marker.size() - FrameBuilder::kSessionPlaceholder.size() - 1;
+    prefix_ = frame_text.substr(0, value_at);
+    suffix_ = frame_text.substr(value_at + FrameBuilder::kSessionPlaceholder.size());
+}
+
+std::string SessionTemplate::for_session(std::string_view session_id) const {
+    std::string text;
+    text.reserve(prefix_.size() + session_id.size() + suffix_.size());
+    text.append(prefix_).append(session_id).append(suffix_);
+    return text;
+}
 
 std::string FrameBuilder::uuid() {
     const uint64_t hi = random_(), lo = random_();
@@ -159,6 +176,7 @@ json::object FrameBuilder::envelope(FrameType type, std::optional<std::string_vi
 
 std::string FrameBuilder::finish(json::object frame) {
     std::string text = json::serialize(frame);
+    if (!validate_output_) return text;
     const auto problem = validate_frame(text);
     SCENEHOST_ASSERT(!problem, "the host builds only valid frames: " + (problem ? problem->message : std::string()) +
                                    " in " + text);

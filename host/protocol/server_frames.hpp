@@ -99,11 +99,27 @@ struct StateRejection {
     std::optional<boost::json::object> details;
 };
 
+// A frame serialized once for many sessions: the text around its envelope `session` value.
+class SessionTemplate {
+public:
+    explicit SessionTemplate(std::string frame_text);
+    std::string for_session(std::string_view session_id) const;
+
+private:
+    std::string prefix_;
+    std::string suffix_;
+};
+
 // Builds server frames: fills version, timestamp (µs precision) and frame ids. One per control
-// thread; not thread-safe (it owns the id generator).
+// thread; not thread-safe (it owns the id generator). With validate_output, every frame is
+// checked by validate_frame() and a failure aborts (tests); the running host checks once per
+// fan-out template rather than per session.
 class FrameBuilder {
 public:
-    explicit FrameBuilder(const base::Clock &clock);
+    // Pass as `session` to build a frame for SessionTemplate.
+    static constexpr std::string_view kSessionPlaceholder = "@session@";
+
+    explicit FrameBuilder(const base::Clock &clock, bool validate_output = true);
 
     std::string new_session_id();
 
@@ -147,6 +163,7 @@ private:
     std::string uuid();
 
     const base::Clock &clock_;
+    bool validate_output_;
     std::mt19937_64 random_;
 };
 

@@ -37,7 +37,7 @@ ControlHub::ControlHub(boost::asio::io_context &io, SessionConfig config, engine
       store_(store),
       commands_(commands),
       clock_(clock),
-      builder_(clock),
+      builder_(clock, config_.validate_built_frames),
       history_(clock) {
     history_.seed_snapshot(Topic::scene, broadcast::compose_scene(store_), scene_version());
 }
@@ -179,8 +179,14 @@ void ControlHub::broadcast(const store::ChangeSet &changes, const ControlSession
             json::object payload = protocol::FrameBuilder::layers_payload(deltas.at(layer));
             const store::Cursor cursor = history_.apply_delta(Topic::layers, payload, deltas.at(layer).version,
                                                               changes.changes.front().actor_id);
+            const protocol::SessionTemplate others(builder_.layers_from_payload(
+                protocol::FrameBuilder::kSessionPlaceholder, payload, cursor.seq, cursor.delta_token, std::nullopt));
             for (const auto &[id, s] : sessions_) {
-                s->send(builder_.layers_from_payload(id, payload, cursor.seq, cursor.delta_token, intent_for(*s)));
+                if (s == &origin) {
+                    s->send(builder_.layers_from_payload(id, payload, cursor.seq, cursor.delta_token, intent_id));
+                } else {
+                    s->send(others.for_session(id));
+                }
             }
         }
         return;
@@ -188,8 +194,11 @@ void ControlHub::broadcast(const store::ChangeSet &changes, const ControlSession
     if (scope == "dims") {
         const auto dims = dims_state("state.update");
         if (!dims) return;
+        const protocol::SessionTemplate others(
+            builder_.dims(protocol::FrameBuilder::kSessionPlaceholder, *dims, std::nullopt));
         for (const auto &[id, s] : sessions_) {
-            s->send(builder_.dims(id, *dims, intent_for(*s)), transport::SendClass::coalescible, "notify.dims");
+            s->send(s == &origin ? builder_.dims(id, *dims, intent_id) : others.for_session(id),
+                    transport::SendClass::coalescible, "notify.dims");
         }
         return;
     }
@@ -200,8 +209,11 @@ void ControlHub::broadcast(const store::ChangeSet &changes, const ControlSession
         });
         const protocol::CameraUpdate update{std::string(intent_key), intent_value, "state.update", state,
                                             changes.changes.back().version};
+        const protocol::SessionTemplate others(
+            builder_.camera(protocol::FrameBuilder::kSessionPlaceholder, update, std::nullopt));
         for (const auto &[id, s] : sessions_) {
-            s->send(builder_.camera(id, update, intent_for(*s)), transport::SendClass::coalescible, "notify.camera");
+            s->send(s == &origin ? builder_.camera(id, update, intent_id) : others.for_session(id),
+                    transport::SendClass::coalescible, "notify.camera");
         }
         return;
     }
@@ -222,9 +234,11 @@ void ControlHub::publish_scene(const std::optional<std::string> &origin_session,
                                const std::optional<std::string> &intent_id) {
     json::object snapshot = broadcast::compose_scene(store_);
     const store::Cursor cursor = history_.seed_snapshot(Topic::scene, snapshot, scene_version());
+    const protocol::SessionTemplate others(
+        builder_.scene(protocol::FrameBuilder::kSessionPlaceholder, snapshot, cursor.delta_token, std::nullopt));
     for (const auto &[id, s] : sessions_) {
         const bool origin = origin_session && *origin_session == id;
-        s->send(builder_.scene(id, snapshot, cursor.delta_token, origin ? intent_id : std::nullopt));
+        s->send(origin ? builder_.scene(id, snapshot, cursor.delta_token, intent_id) : others.for_session(id));
     }
 }
 
