@@ -104,10 +104,14 @@ int run_serve_command(const ServeOptions &options) {
     };
     arm_audit_timer();
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    boost::asio::steady_timer drain_timer(io);
     signals.async_wait([&](boost::system::error_code, int signal) {
-        spdlog::info("scenehost stopping on signal {}", signal);
+        spdlog::info("scenehost stopping on signal {}: saying goodbye to {} sessions", signal, hub.session_count());
         listener.stop();
-        io.stop();
+        hub.shutdown();
+        // Give the goodbyes and close frames a moment to leave, then stop.
+        drain_timer.expires_after(std::chrono::milliseconds(300));
+        drain_timer.async_wait([&](boost::system::error_code) { io.stop(); });
     });
     io.run();
     audit->sync();

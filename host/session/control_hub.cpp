@@ -50,6 +50,14 @@ std::shared_ptr<transport::ConnectionHandler> ControlHub::on_connect(std::shared
     return session;
 }
 
+void ControlHub::shutdown() {
+    // goodbye() deactivates the session, so walk a copy.
+    const auto sessions = sessions_;
+    for (const auto &[id, session] : sessions) {
+        session->goodbye("shutdown", "host_shutdown", transport::CloseCode::going_away);
+    }
+}
+
 void ControlHub::activate(ControlSession &session) { sessions_.emplace(session.id(), &session); }
 
 void ControlHub::deactivate(ControlSession &session) { sessions_.erase(session.id()); }

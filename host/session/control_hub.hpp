@@ -33,6 +33,9 @@ public:
     // The scene changed shape (or a scope without a notify lane changed): a new epoch, and the
     // new notify.scene to every session.
     void publish_scene(const std::optional<std::string> &origin_session, const std::optional<std::string> &intent_id);
+    // The host is stopping: every session gets session.goodbye {code "shutdown"} and its
+    // connection closes with 1001 once what is queued has been sent.
+    void shutdown();
     size_t session_count() const { return sessions_.size(); }
     const store::ResumableHistory &history() const { return history_; }
 

@@ -27,6 +27,7 @@ public:
     const std::string &id() const { return id_; }
     const std::string &actor() const { return actor_; }
     bool active() const { return state_ == State::active; }
+    void goodbye(std::string code, std::string reason, transport::CloseCode close_code);
 
 private:
     enum class State { awaiting_hello, active, closed };
@@ -35,7 +36,6 @@ private:
     void on_frame(const protocol::ClientFrame &frame);
     void on_error(const protocol::ProtocolError &error);
     void reject(std::string code, std::string message, boost::json::object details = {});
-    void goodbye(std::string code, std::string reason, transport::CloseCode close_code);
     void arm_heartbeat();
     bool take_update_token();  // token bucket; false: rate limited
     void stop_timers();

@@ -421,3 +421,26 @@ TEST_CASE("a client that stops reading is closed with 1013 and resumes by token 
     CHECK(payload(scene).at("layers").at(0).at("controls").at("level") == 1.0);
     CHECK(payload(welcome).at("features").at("notify.layers").at("resume_state").at("seq") == kUpdates);
 }
+
+TEST_CASE("on SIGTERM the host says goodbye to every session and closes with 1001") {
+    HostProcess host(host_args());
+    ControlClient c(host.port());
+    c.handshake();
+    c.expect("notify.scene");
+    kill(host.pid(), SIGTERM);
+    const json::object goodbye = c.expect("session.goodbye");
+    CHECK(payload(goodbye).at("code") == "shutdown");
+    CHECK(payload(goodbye).at("reason") == "host_shutdown");
+    CHECK(c.expect_close() == 1001);
+    const int status = host.stop();
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("a connection that never says hello is rejected after the hello timeout") {
+    HostProcess host(host_args());
+    ControlClient c(host.port(), {.read_timeout = std::chrono::milliseconds(8000)});
+    const json::object reject = c.expect("session.reject");  // after 5 s of silence
+    CHECK(payload(reject).at("code") == "session.timeout");
+    CHECK(c.expect_close() == 1008);
+}

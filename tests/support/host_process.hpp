@@ -43,6 +43,7 @@ public:
     HostProcess &operator=(const HostProcess &) = delete;
 
     uint16_t port() const { return port_; }
+    pid_t pid() const { return pid_; }
     // SIGTERM and wait; returns the exit status.
     int stop() {
         if (pid_ <= 0) return status_;
