@@ -1,10 +1,11 @@
-// Frames a client sends, parsed strictly into typed payloads. Every problem is a ProtocolError
-// naming the field; nothing from the network reaches the host unchecked.
+// Frames a client sends (session.hello, session.ack, session.goodbye, state.update, call.command),
+// parsed strictly into typed payloads. Every problem is a ProtocolError naming the field.
 #pragma once
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "protocol/frame.hpp"
+#include "protocol/payload_reader.hpp"
 
 namespace scenehost::protocol {
 
@@ -22,36 +24,39 @@ struct ClientInfo {
     std::string platform;
 };
 
+// session.hello. Unknown keys are rejected here, in `client` and in `auth`.
 struct Hello {
-    std::vector<int64_t> protocols;
+    std::vector<int64_t> protocols;  // non-empty
     ClientInfo client;
-    std::map<std::string, bool, std::less<>> features;
-    std::map<std::string, std::optional<std::string>, std::less<>> resume_tokens;
-    std::optional<std::string> auth_type;   // "bearer" or "mtls"
-    std::optional<std::string> auth_token;  // bearer only
+    std::map<std::string, bool, std::less<>> features;                             // topic -> wanted
+    std::map<std::string, std::optional<std::string>, std::less<>> resume_tokens;  // required key, may be {}
+    std::optional<std::string> auth_type{};                                        // "bearer" or "mtls"
+    std::optional<std::string> auth_token{};                                       // bearer only
 };
 
+// state.update. Unknown payload keys are ignored. The envelope's intent_id is required.
 struct StateUpdate {
-    std::string scope;
-    std::string target;
-    std::string key;
-    boost::json::value value;
-    std::optional<uint64_t> base_version;  // scenehost's addition: see docs/protocol.md
+    std::string scope;                       // non-empty
+    std::string target;                      // may be empty (camera "")
+    std::string key;                         // non-empty
+    boost::json::value value;                // any JSON; `null` is a value, absence is an error
+    std::optional<uint64_t> base_version{};  // scenehost's addition (docs/protocol.md): integer >= 0
 };
 
+// call.command. Unknown payload keys are ignored.
 struct CallCommand {
-    std::string command;
+    std::string command;  // non-empty
     boost::json::array args;
     boost::json::object kwargs;
-    std::optional<std::string> origin;
+    std::optional<std::string> origin{};
 };
 
-struct SessionAck {};
+struct SessionAck {};  // payload must be {}
 
 struct Goodbye {
-    std::optional<std::string> code;
-    std::optional<std::string> message;
-    std::optional<std::string> reason;
+    std::optional<std::string> code{};
+    std::optional<std::string> message{};
+    std::optional<std::string> reason{};
 };
 
 using ClientPayload = std::variant<Hello, StateUpdate, CallCommand, SessionAck, Goodbye>;
@@ -61,9 +66,14 @@ struct ClientFrame {
     ClientPayload payload;
 };
 
+// Parses one text frame from a client. Codes: protocol.invalid_json (not JSON, not an object),
+// protocol.unknown_type (type missing, unknown, or server-only), protocol.invalid_envelope,
+// protocol.invalid_payload.
 std::variant<ClientFrame, ProtocolError> parse_client_frame(std::string_view text);
 
-// The payload rules of a client frame type, for the validator of any frame.
-std::optional<ProtocolError> check_client_payload(FrameType type, const boost::json::object &payload);
+// The payload rules of a client frame type (for the validator and the parser). The JSON-valued
+// members (StateUpdate::value, CallCommand::args / kwargs) are checked but left empty: the
+// parser moves them out of its own document instead of copying.
+std::variant<ClientPayload, FieldProblem> read_client_payload(FrameType type, const boost::json::object &payload);
 
 }  // namespace scenehost::protocol

@@ -1,165 +1,210 @@
-// Appendix B.2 as a table, and the envelope reader that enforces it.
+// Envelope reading, the B.2 matrix check, and the envelope writer.
 #include "protocol/envelope.hpp"
 
-#include <array>
 #include <fmt/format.h>
+#include <array>
+#include <boost/json/serializer.hpp>
+#include <cmath>
+#include <iterator>
 
 #include "base/assert.hpp"
+#include "protocol/payload_reader.hpp"
 
 namespace scenehost::protocol {
 namespace {
 
-enum class Presence { required, optional, forbidden };
-using enum Presence;
+namespace json = boost::json;
 
-struct Rules {
-    FrameType type;
-    std::string_view name;
-    Direction direction;
-    Presence session, frame_id, seq, intent_id;
-};
+// Unknown type names are echoed back; a hostile one is cut to this many characters.
+constexpr std::size_t kEchoedNameMax = 64;
 
-// clang-format off
-constexpr std::array<Rules, kFrameTypeCount> kRules = {{
-    {FrameType::session_hello,     "session.hello",     Direction::client_to_server, forbidden, required, forbidden, forbidden},
-    {FrameType::session_welcome,   "session.welcome",   Direction::server_to_client, required,  required, forbidden, forbidden},
-    {FrameType::session_reject,    "session.reject",    Direction::server_to_client, forbidden, required, forbidden, forbidden},
-    {FrameType::session_heartbeat, "session.heartbeat", Direction::server_to_client, required,  required, forbidden, forbidden},
-    {FrameType::session_ack,       "session.ack",       Direction::client_to_server, required,  required, forbidden, forbidden},
-    {FrameType::session_goodbye,   "session.goodbye",   Direction::both,             required,  required, forbidden, forbidden},
-    {FrameType::notify_scene,      "notify.scene",      Direction::server_to_client, required,  optional, required,  optional},
-    {FrameType::notify_layers,     "notify.layers",     Direction::server_to_client, required,  optional, required,  optional},
-    {FrameType::notify_stream,     "notify.stream",     Direction::server_to_client, required,  optional, required,  forbidden},
-    {FrameType::notify_dims,       "notify.dims",       Direction::server_to_client, required,  optional, forbidden, optional},
-    {FrameType::notify_camera,     "notify.camera",     Direction::server_to_client, required,  optional, forbidden, optional},
-    {FrameType::notify_telemetry,  "notify.telemetry",  Direction::server_to_client, required,  optional, forbidden, forbidden},
-    {FrameType::notify_error,      "notify.error",      Direction::server_to_client, required,  optional, forbidden, forbidden},
-    {FrameType::state_update,      "state.update",      Direction::client_to_server, required,  required, forbidden, required},
-    {FrameType::ack_state,         "ack.state",         Direction::server_to_client, required,  required, forbidden, forbidden},
-    {FrameType::call_command,      "call.command",      Direction::client_to_server, required,  required, forbidden, forbidden},
-    {FrameType::reply_command,     "reply.command",     Direction::server_to_client, required,  required, forbidden, forbidden},
-    {FrameType::error_command,     "error.command",     Direction::server_to_client, required,  required, forbidden, forbidden},
-}};
-// clang-format on
-
-const Rules &rules(FrameType type) {
-    const Rules &r = kRules[static_cast<size_t>(type)];
-    SCENEHOST_ASSERT(r.type == type, "kRules is in FrameType order");
-    return r;
+std::optional<std::string> salvage(const json::object &frame, std::string_view key) {
+    const json::value *v = frame.if_contains(key);
+    if (v == nullptr || !v->is_string() || v->get_string().empty()) return std::nullopt;
+    return std::string(v->get_string());
 }
 
-// A non-empty string field, absent, or the error naming it.
-std::optional<std::string> string_field(const boost::json::object &o, std::string_view key, bool &bad) {
-    const boost::json::value *v = o.if_contains(key);
+// An identifier worth echoing in a reply: a non-empty string.
+std::optional<std::string> usable(const std::optional<std::string> &id) {
+    if (!id || id->empty()) return std::nullopt;
+    return id;
+}
+
+ProtocolError envelope_error(const Envelope &envelope, std::string field, std::string message) {
+    return ProtocolError{std::string(kInvalidEnvelope), std::move(message),        std::move(field), envelope.type,
+                         usable(envelope.frame_id),     usable(envelope.intent_id)};
+}
+
+// A present optional string field must be a string.
+std::optional<ProtocolError> read_string(const json::object &frame, std::string_view key,
+                                         std::optional<std::string> &out, const Envelope &envelope) {
+    const json::value *v = frame.if_contains(key);
     if (v == nullptr) return std::nullopt;
-    if (!v->is_string() || v->get_string().empty()) {
-        bad = true;
-        return std::nullopt;
+    if (!v->is_string()) {
+        return envelope_error(envelope, std::string(key), fmt::format("envelope field '{}' must be a string", key));
     }
-    return std::string(v->get_string());
+    out.emplace(v->get_string());
+    return std::nullopt;
+}
+
+void append_serialized(std::string &out, json::serializer &serializer) {
+    char buffer[4096];
+    while (!serializer.done()) {
+        const json::string_view chunk = serializer.read(buffer, sizeof buffer);
+        out.append(chunk.data(), chunk.size());
+    }
+}
+
+void append_string_field(std::string &out, json::serializer &serializer, std::string_view key,
+                         const std::optional<std::string> &value) {
+    if (!value) return;
+    out += ",\"";
+    out += key;
+    out += "\":";
+    serializer.reset(json::string_view(*value));
+    append_serialized(out, serializer);
 }
 
 }  // namespace
 
-std::string_view type_name(FrameType type) { return rules(type).name; }
-
-Direction direction(FrameType type) { return rules(type).direction; }
-
-std::optional<FrameType> frame_type_from_name(std::string_view name) {
-    for (const Rules &r : kRules) {
-        if (r.name == name) return r.type;
+std::optional<ProtocolError> check_envelope(const Envelope &envelope) {
+    const EnvelopeRules &rules = envelope_rules(envelope.type);
+    const std::string_view name = type_name(envelope.type);
+    struct Field {
+        std::string_view key;
+        Presence presence;
+        bool present;
+        const std::optional<std::string> *text;  // nullptr for seq
+    };
+    const std::array<Field, 5> fields = {{
+        {"session", rules.session, envelope.session.has_value(), &envelope.session},
+        {"frame_id", rules.frame_id, envelope.frame_id.has_value(), &envelope.frame_id},
+        {"seq", rules.seq, envelope.seq.has_value(), nullptr},
+        {"delta_token", rules.seq, envelope.delta_token.has_value(), &envelope.delta_token},
+        {"intent_id", rules.intent_id, envelope.intent_id.has_value(), &envelope.intent_id},
+    }};
+    for (const Field &f : fields) {
+        if (f.presence == Presence::required && !f.present) {
+            return envelope_error(envelope, std::string(f.key),
+                                  fmt::format("envelope field '{}' is required on {}", f.key, name));
+        }
+        if (f.presence == Presence::forbidden && f.present) {
+            return envelope_error(envelope, std::string(f.key),
+                                  fmt::format("envelope field '{}' is forbidden on {}", f.key, name));
+        }
+        if (f.text != nullptr && f.present && (*f.text)->empty()) {
+            return envelope_error(envelope, std::string(f.key),
+                                  fmt::format("envelope field '{}' must not be empty", f.key));
+        }
+    }
+    if (!std::isfinite(envelope.timestamp) || envelope.timestamp < 0) {
+        return envelope_error(envelope, "timestamp",
+                              fmt::format("envelope field 'timestamp' must be non-negative Unix seconds on {}", name));
+    }
+    if (envelope.type == FrameType::notify_scene && envelope.seq != 0u) {
+        return envelope_error(envelope, "seq",
+                              "envelope field 'seq' must be 0 on notify.scene (a snapshot starts an epoch)");
+    }
+    if (rules.short_id) {
+        if (envelope.intent_id && envelope.frame_id) {
+            return envelope_error(envelope, "frame_id",
+                                  fmt::format("envelope field 'frame_id' is forbidden on {} that carries intent_id "
+                                              "(exactly one identifier)",
+                                              name));
+        }
+        if (!envelope.intent_id && !envelope.frame_id) {
+            return envelope_error(envelope, "frame_id",
+                                  fmt::format("{} needs the triggering intent_id or a short frame_id", name));
+        }
+        if (envelope.frame_id && envelope.frame_id->size() > kShortFrameIdMax) {
+            return envelope_error(
+                envelope, "frame_id",
+                fmt::format("envelope field 'frame_id' must be at most {} characters on {}", kShortFrameIdMax, name));
+        }
     }
     return std::nullopt;
 }
 
-std::variant<Envelope, ProtocolError> read_envelope(const boost::json::object &frame) {
-    ProtocolError error{std::string(kInvalidEnvelope), {}, {}, {}, {}, {}};
-    const boost::json::value *type_value = frame.if_contains("type");
-    if (type_value == nullptr || !type_value->is_string()) {
-        return ProtocolError{std::string(kUnknownType), "envelope field 'type' must be a string", "type", {}, {}, {}};
-    }
-    const auto type = frame_type_from_name(type_value->get_string());
-    if (!type) {
-        return ProtocolError{std::string(kUnknownType),
-                             fmt::format("unknown frame type '{}'", std::string_view(type_value->get_string())),
-                             "type", {}, {}, {}};
-    }
-    const Rules &r = rules(*type);
+std::variant<Envelope, ProtocolError> read_envelope(const json::object &frame, Direction expected) {
     Envelope envelope;
+    std::optional<std::string> frame_id = salvage(frame, "frame_id");
+    std::optional<std::string> intent_id = salvage(frame, "intent_id");
+    auto unknown = [&](std::string message, std::optional<FrameType> type) {
+        return ProtocolError{std::string(kUnknownType), std::move(message), "type", type, frame_id, intent_id};
+    };
+
+    const json::value *type_value = frame.if_contains("type");
+    if (type_value == nullptr) return unknown("envelope field 'type' is required", std::nullopt);
+    if (!type_value->is_string()) return unknown("envelope field 'type' must be a string", std::nullopt);
+    const std::string_view name = type_value->get_string();
+    const std::optional<FrameType> type = frame_type_from_name(name);
+    if (!type) {
+        const bool cut = name.size() > kEchoedNameMax;
+        return unknown(fmt::format("unknown frame type '{}{}'", name.substr(0, kEchoedNameMax), cut ? "..." : ""),
+                       std::nullopt);
+    }
+    if (!travels(*type, expected)) {
+        return unknown(
+            fmt::format("{} is sent by the {} only; the {} may not send it", name, sender_name(direction(*type)),
+                        expected == Direction::client_to_server ? "client" : "server"),
+            type);
+    }
     envelope.type = *type;
-    error.type = *type;
+    envelope.frame_id = std::move(frame_id);
+    envelope.intent_id = std::move(intent_id);
 
-    // Salvage the identifiers first, so that even a broken frame can be answered.
-    bool bad_frame_id = false, bad_intent_id = false, bad_session = false, bad_token = false;
-    envelope.frame_id = string_field(frame, "frame_id", bad_frame_id);
-    envelope.intent_id = string_field(frame, "intent_id", bad_intent_id);
-    envelope.session = string_field(frame, "session", bad_session);
-    envelope.delta_token = string_field(frame, "delta_token", bad_token);
-    error.frame_id = envelope.frame_id;
-    error.intent_id = envelope.intent_id;
-    auto fail = [&](std::string field, std::string message) {
-        error.field = std::move(field);
-        error.message = std::move(message);
-        return error;
+    auto fail = [&](std::string_view key, std::string_view rule) {
+        return envelope_error(envelope, std::string(key), fmt::format("envelope field '{}' {} on {}", key, rule, name));
     };
-
-    const boost::json::value *version = frame.if_contains("version");
-    if (version == nullptr || !version->is_int64() || version->get_int64() != kProtocolVersion) {
-        return fail("version", fmt::format("envelope field 'version' must be the integer {} on {}", kProtocolVersion,
-                                           r.name));
-    }
-    const boost::json::value *timestamp = frame.if_contains("timestamp");
-    if (timestamp == nullptr || !timestamp->is_number()) {
-        return fail("timestamp", fmt::format("envelope field 'timestamp' must be a number (Unix seconds) on {}", r.name));
-    }
+    const json::value *version = frame.if_contains("version");
+    if (version == nullptr) return fail("version", "is required");
+    if (as_int64(*version) != kProtocolVersion)
+        return fail("version", fmt::format("must be the integer {}", kProtocolVersion));
+    const json::value *timestamp = frame.if_contains("timestamp");
+    if (timestamp == nullptr) return fail("timestamp", "is required");
+    if (!timestamp->is_number()) return fail("timestamp", "must be a number (Unix seconds)");
     envelope.timestamp = timestamp->to_number<double>();
-    const boost::json::value *payload = frame.if_contains("payload");
-    if (payload == nullptr || !payload->is_object()) {
-        return fail("payload", fmt::format("envelope field 'payload' must be an object on {}", r.name));
-    }
+    const json::value *payload = frame.if_contains("payload");
+    if (payload == nullptr) return fail("payload", "is required");
+    if (!payload->is_object()) return fail("payload", "must be an object");
 
-    struct Check {
-        std::string_view field;
-        Presence presence;
-        bool present;
-        bool malformed;
-    };
-    const bool has_seq = frame.contains("seq");
-    const Check checks[] = {
-        {"session", r.session, frame.contains("session"), bad_session},
-        {"frame_id", r.frame_id, frame.contains("frame_id"), bad_frame_id},
-        {"seq", r.seq, has_seq, false},
-        {"delta_token", r.seq, frame.contains("delta_token"), bad_token},
-        {"intent_id", r.intent_id, frame.contains("intent_id"), bad_intent_id},
-    };
-    for (const Check &c : checks) {
-        if (c.presence == required && !c.present) {
-            return fail(std::string(c.field), fmt::format("envelope field '{}' is required on {}", c.field, r.name));
-        }
-        if (c.presence == forbidden && c.present) {
-            return fail(std::string(c.field), fmt::format("envelope field '{}' is forbidden on {}", c.field, r.name));
-        }
-        if (c.malformed) {
-            return fail(std::string(c.field), fmt::format("envelope field '{}' must be a non-empty string", c.field));
-        }
+    // Kinds of the optional fields (emptiness and presence are check_envelope's).
+    if (auto e = read_string(frame, "frame_id", envelope.frame_id, envelope)) return std::move(*e);
+    if (auto e = read_string(frame, "intent_id", envelope.intent_id, envelope)) return std::move(*e);
+    if (auto e = read_string(frame, "session", envelope.session, envelope)) return std::move(*e);
+    if (auto e = read_string(frame, "delta_token", envelope.delta_token, envelope)) return std::move(*e);
+    if (const json::value *seq = frame.if_contains("seq")) {
+        if (seq->is_uint64())
+            envelope.seq = seq->get_uint64();
+        else if (seq->is_int64() && seq->get_int64() >= 0)
+            envelope.seq = static_cast<uint64_t>(seq->get_int64());
+        else
+            return fail("seq", "must be a non-negative integer");
     }
-    if (has_seq) {
-        const boost::json::value &seq = frame.at("seq");
-        if (!(seq.is_int64() && seq.get_int64() >= 0) && !seq.is_uint64()) {
-            return fail("seq", "envelope field 'seq' must be an integer >= 0");
-        }
-        envelope.seq = seq.to_number<uint64_t>();
-        if (*type == FrameType::notify_scene && *envelope.seq != 0) {
-            return fail("seq", "envelope field 'seq' must be 0 on notify.scene");
-        }
-    }
-    if ((*type == FrameType::notify_dims || *type == FrameType::notify_camera) && !envelope.intent_id) {
-        if (!envelope.frame_id || envelope.frame_id->size() > 8) {
-            return fail("frame_id", fmt::format("{} needs the triggering intent_id or a short frame_id (<= 8 chars)",
-                                                r.name));
-        }
-    }
+    if (auto e = check_envelope(envelope)) return std::move(*e);
     return envelope;
+}
+
+std::string write_frame(const Envelope &envelope, const json::object &payload) {
+    std::string out;
+    out.reserve(256);
+    json::serializer serializer;
+    out += "{\"type\":\"";
+    out += type_name(envelope.type);  // names are plain ASCII: no escaping needed
+    out += "\",\"version\":";
+    fmt::format_to(std::back_inserter(out), "{}", kProtocolVersion);
+    append_string_field(out, serializer, "session", envelope.session);
+    append_string_field(out, serializer, "frame_id", envelope.frame_id);
+    SCENEHOST_ASSERT(std::isfinite(envelope.timestamp), "timestamps come from the clock");
+    fmt::format_to(std::back_inserter(out), ",\"timestamp\":{:.6f}", envelope.timestamp);
+    if (envelope.seq) fmt::format_to(std::back_inserter(out), ",\"seq\":{}", *envelope.seq);
+    append_string_field(out, serializer, "delta_token", envelope.delta_token);
+    append_string_field(out, serializer, "intent_id", envelope.intent_id);
+    out += ",\"payload\":";
+    serializer.reset(&payload);
+    append_serialized(out, serializer);
+    out += '}';
+    return out;
 }
 
 }  // namespace scenehost::protocol

@@ -1,17 +1,30 @@
-// The envelope field matrix of the spec's appendix B.2, checked the same way on frames that
-// arrive and on frames the host builds.
+// The envelope of every frame, both directions: read from JSON and checked against the field
+// matrix of the spec's appendix B.2, and written back out as the head of a frame's text.
 #pragma once
 
 #include <boost/json/object.hpp>
 #include <optional>
+#include <string>
 #include <variant>
 
 #include "protocol/frame.hpp"
 
 namespace scenehost::protocol {
 
-// Reads and checks the envelope of a frame object: type, version 1, timestamp, payload object,
-// and which of session / frame_id / seq+delta_token / intent_id the type requires or forbids.
-std::variant<Envelope, ProtocolError> read_envelope(const boost::json::object &frame);
+// Reads and checks the envelope of a frame object, in this order: type (known, and allowed to
+// travel in `expected` direction: else protocol.unknown_type), version 1, timestamp, payload
+// object, field kinds, then check_envelope. frame_id / intent_id / type are salvaged into the
+// error whenever they could be read. Unknown top-level keys are ignored.
+std::variant<Envelope, ProtocolError> read_envelope(const boost::json::object &frame,
+                                                    Direction expected = Direction::both);
+
+// The App. B.2 rules on a typed envelope: required / forbidden session, frame_id, seq +
+// delta_token and intent_id per type; seq 0 on notify.scene; exactly one identifier (intent_id
+// or a frame_id of <= 8 chars) on notify.dims / notify.camera. The builders assert it.
+std::optional<ProtocolError> check_envelope(const Envelope &envelope);
+
+// The frame's text: the envelope's fields, `"version":1`, the timestamp with exactly six
+// decimals (so microseconds survive), then `payload` serialised as given.
+std::string write_frame(const Envelope &envelope, const boost::json::object &payload);
 
 }  // namespace scenehost::protocol

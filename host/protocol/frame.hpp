@@ -1,5 +1,5 @@
-// The internal frame model of the greenfield v1 control protocol: frame types, the envelope,
-// and protocol errors. host/protocol is the only place that knows wire field names.
+// The internal frame model of the greenfield v1 control protocol: the envelope and the protocol
+// error. host/protocol is the only place that knows wire field names; other modules see these.
 #pragma once
 
 #include <cstdint>
@@ -7,45 +7,35 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/frame_type.hpp"
+
 namespace scenehost::protocol {
 
-inline constexpr int kProtocolVersion = 1;
-
-enum class FrameType {
-    session_hello, session_welcome, session_reject, session_heartbeat, session_ack, session_goodbye,
-    notify_scene, notify_layers, notify_stream, notify_dims, notify_camera, notify_telemetry, notify_error,
-    state_update, ack_state, call_command, reply_command, error_command,
-};
-inline constexpr int kFrameTypeCount = 18;
-
-enum class Direction { client_to_server, server_to_client, both };
-
-std::string_view type_name(FrameType type);
-std::optional<FrameType> frame_type_from_name(std::string_view name);
-Direction direction(FrameType type);
-
-// Wire error codes of the protocol layer.
+// Wire error codes of the protocol layer (design.md, "Errors: codes clients see").
 inline constexpr std::string_view kInvalidJson = "protocol.invalid_json";
 inline constexpr std::string_view kInvalidEnvelope = "protocol.invalid_envelope";
 inline constexpr std::string_view kInvalidPayload = "protocol.invalid_payload";
 inline constexpr std::string_view kUnknownType = "protocol.unknown_type";
 
-// A frame that breaks the protocol: the code, a message naming the field and the rule, and
-// whatever identifiers could be read so the caller can still answer it.
+// A frame that breaks the protocol. `message` names the field and the rule broken; the
+// identifiers are whatever could be read, so the caller can still answer (an ack.state rejection
+// needs type, frame_id and intent_id).
 struct ProtocolError {
-    std::string code;
-    std::string message;
-    std::string field;  // e.g. "seq", "payload.value"
+    std::string code;     // one of the four codes above
+    std::string message;  // e.g. "envelope field 'seq' is forbidden on state.update"
+    std::string field;    // e.g. "seq", "payload.value"; empty when the frame is not JSON at all
     std::optional<FrameType> type;
     std::optional<std::string> frame_id;
     std::optional<std::string> intent_id;
 };
 
+// The envelope of one frame. Absent fields are nullopt; the field matrix (App. B.2) says which
+// of them a type requires or forbids.
 struct Envelope {
     FrameType type{};
     std::optional<std::string> session;
     std::optional<std::string> frame_id;
-    double timestamp = 0;
+    double timestamp = 0;  // Unix seconds, microsecond precision
     std::optional<uint64_t> seq;
     std::optional<std::string> delta_token;
     std::optional<std::string> intent_id;

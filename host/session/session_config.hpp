@@ -17,7 +17,7 @@ struct SessionConfig {
     double update_burst = 480.0;                   // token bucket capacity
     std::vector<std::string> allowed_commands;     // empty: every registered command
     size_t replay_budget_bytes = 2 << 20;          // a resume backlog larger than this gets a fresh baseline
-    bool validate_built_frames = false;            // check every built frame (tests; clients check too)
+    bool validate_built_frames = true;             // assert every built frame (cheap: no re-parse)
 };
 
 }  // namespace scenehost::session
