@@ -14,6 +14,11 @@ int main(int argc, char **argv) {
     using namespace scenehost;
     CLI::App cli{"scenehost: remote scientific visualization host"};
     cli.require_subcommand(1);
+    // Options can also come from a TOML file: serve's options in a [serve] table
+    // (`listen = "0.0.0.0:8080"`, `token = ["a"]`). A key that is not an option is an error;
+    // options given on the command line win.
+    cli.set_config("--config", "", "Read options from this TOML file (before the subcommand)");
+    cli.allow_config_extras(CLI::config_extras_mode::error);
 
     std::vector<std::filesystem::path> plugin_dirs;
     auto *plugins = cli.add_subcommand("plugins", "List every plugin file with its kind, version and load status");
@@ -45,7 +50,15 @@ int main(int argc, char **argv) {
     serve->add_option("--fsync", serve_options.fsync, "Audit log fsync policy: never, batch or always")
         ->check(CLI::IsMember({"never", "batch", "always"}));
 
-    CLI11_PARSE(cli, argc, argv);
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError &e) {
+        const CLI::Option *config = cli.get_config_ptr();
+        if (e.get_exit_code() != 0 && config != nullptr && config->count() > 0) {
+            std::cerr << "scenehost: config file " << config->as<std::string>() << " or command line: ";
+        }
+        return cli.exit(e);
+    }
     // Logs go to stderr; stdout carries only what scripts read (the bound address, tables).
     spdlog::set_default_logger(spdlog::stderr_color_mt("scenehost"));
     try {

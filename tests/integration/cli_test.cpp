@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
 
 namespace {
 
@@ -59,4 +62,29 @@ TEST_CASE("an unwritable audit log is a start-up error naming the file") {
     const Run r = run("serve --audit-log /no/such/dir/audit.jsonl");
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.output, Catch::Contains("/no/such/dir/audit.jsonl"));
+}
+
+TEST_CASE("serve reads its options from a TOML config file") {
+    const std::string dir = "/tmp/scenehost-cli-config-" + std::to_string(getpid());
+    std::filesystem::create_directories(dir);
+    {
+        std::ofstream(dir + "/good.toml") << "[serve]\nlisten = \"127.0.0.1:0\"\naudit-log = \"" << dir
+                                          << "/audit.jsonl\"\nheartbeat-s = 2.5\n";
+        std::ofstream(dir + "/bogus.toml") << "[serve]\nlisten = \"127.0.0.1:0\"\nshininess = 3\n";
+        std::ofstream(dir + "/badvalue.toml") << "[serve]\nheartbeat-s = \"fast\"\n";
+    }
+    // A good file: the host starts on an OS-chosen port (timeout stops it; exit 124).
+    const Run good = run("--config " + dir + "/good.toml serve & sleep 1; kill $!");
+    CHECK_THAT(good.output, Catch::Matches("(.|\n)*scenehost listening on 127\\.0\\.0\\.1:[1-9][0-9]*(.|\n)*"));
+    CHECK(std::filesystem::exists(dir + "/audit.jsonl"));
+    const Run bogus = run("--config " + dir + "/bogus.toml serve");
+    CHECK(bogus.exit_code != 0);
+    CHECK_THAT(bogus.output, Catch::Contains(dir + "/bogus.toml") && Catch::Contains("shininess"));
+    const Run bad = run("--config " + dir + "/badvalue.toml serve");
+    CHECK(bad.exit_code != 0);
+    CHECK_THAT(bad.output, Catch::Contains("heartbeat-s") && Catch::Contains("fast"));
+    const Run missing = run("--config " + dir + "/missing.toml serve");
+    CHECK(missing.exit_code != 0);
+    CHECK_THAT(missing.output, Catch::Contains(dir + "/missing.toml"));
+    std::filesystem::remove_all(dir);
 }
