@@ -45,12 +45,13 @@ ControlHub::ControlHub(boost::asio::io_context &io, SessionConfig config, engine
 ControlHub::~ControlHub() { SCENEHOST_ASSERT(sessions_.empty(), "the transport stops before the hub goes"); }
 
 std::shared_ptr<transport::ConnectionHandler> ControlHub::on_connect(std::shared_ptr<transport::Connection> connection) {
-    auto session = std::make_shared<ControlSession>(*this, std::move(connection));
+    auto session = std::make_shared<ControlSession>(*this, connection);
     session->start();
     return session;
 }
 
 void ControlHub::shutdown() {
+    stopping_ = true;
     // goodbye() deactivates the session, so walk a copy.
     const auto sessions = sessions_;
     for (const auto &[id, session] : sessions) {

@@ -61,6 +61,7 @@ private:
     protocol::FrameBuilder builder_;
     store::ResumableHistory history_;
     std::map<std::string, ControlSession *, std::less<>> sessions_;  // active sessions by id
+    bool stopping_ = false;  // after shutdown(): no new session starts
 };
 
 }  // namespace scenehost::session

@@ -13,13 +13,23 @@ namespace scenehost::session {
 
 using protocol::FrameType;
 
-ControlSession::ControlSession(ControlHub &hub, std::shared_ptr<transport::Connection> connection)
+ControlSession::ControlSession(ControlHub &hub, std::weak_ptr<transport::Connection> connection)
     : hub_(hub),
       connection_(std::move(connection)),
       hello_timer_(hub.io_),
       heartbeat_timer_(hub.io_),
       bucket_tokens_(hub.config_.update_burst),
       bucket_time_us_(hub.clock_.now_us()) {}
+
+ControlSession::~ControlSession() {
+    if (state_ == State::active) hub_.deactivate(*this);
+}
+
+std::shared_ptr<transport::Connection> ControlSession::connection() const {
+    auto connection = connection_.lock();
+    SCENEHOST_ASSERT(connection != nullptr, "the connection owns this session, so it lives while the session acts");
+    return connection;
+}
 
 void ControlSession::start() {
     hello_timer_.expires_after(hub_.config_.hello_timeout);
@@ -32,7 +42,7 @@ void ControlSession::start() {
 
 void ControlSession::send(std::string text, transport::SendClass send_class, std::string coalesce_key) {
     if (state_ == State::closed) return;
-    connection_->send_text(std::make_shared<const std::string>(std::move(text)), send_class, std::move(coalesce_key));
+    connection()->send_text(std::make_shared<const std::string>(std::move(text)), send_class, std::move(coalesce_key));
 }
 
 void ControlSession::on_text(std::string_view text) {
@@ -55,6 +65,7 @@ void ControlSession::on_text(std::string_view text) {
 void ControlSession::on_hello(const protocol::ClientFrame &frame, const protocol::Hello &hello) {
     (void)frame;
     hello_timer_.cancel();
+    if (hub_.stopping_) return reject("session.unavailable", "the host is shutting down");
     if (std::find(hello.protocols.begin(), hello.protocols.end(), protocol::kProtocolVersion) == hello.protocols.end()) {
         return reject("session.unsupported_protocol",
                       fmt::format("this host speaks protocol {}, the client offered {}", protocol::kProtocolVersion,
@@ -90,7 +101,7 @@ void ControlSession::on_hello(const protocol::ClientFrame &frame, const protocol
     actor_ = fmt::format("{}#{}", hello.client.name, id_.substr(0, 8));
     state_ = State::active;
     hub_.activate(*this);
-    spdlog::info("session {} ({}) from {} {}", id_, actor_, connection_->peer(), resumable ? "resumed" : "started");
+    spdlog::info("session {} ({}) from {} {}", id_, actor_, connection()->peer(), resumable ? "resumed" : "started");
     hub_.send_baseline(*this, hello, resumable);
     arm_heartbeat();
 }
@@ -150,18 +161,18 @@ void ControlSession::on_error(const protocol::ProtocolError &error) {
 }
 
 void ControlSession::reject(std::string code, std::string message, boost::json::object details) {
-    spdlog::info("control {}: session.reject {}: {}", connection_->peer(), code, message);
+    spdlog::info("control {}: session.reject {}: {}", connection()->peer(), code, message);
     std::optional<boost::json::object> d;
     if (!details.empty()) d = std::move(details);
     send(hub_.builder_.reject({std::move(code), std::move(message), std::move(d)}));
-    connection_->close(transport::CloseCode::policy, "session rejected");
+    connection()->close(transport::CloseCode::policy, "session rejected");
     state_ = State::closed;
     stop_timers();
 }
 
 void ControlSession::goodbye(std::string code, std::string reason, transport::CloseCode close_code) {
     send(hub_.builder_.goodbye(id_, {std::move(code), std::nullopt, std::move(reason)}));
-    connection_->close(close_code, "goodbye");
+    connection()->close(close_code, "goodbye");
     hub_.deactivate(*this);
     state_ = State::closed;
     stop_timers();
@@ -202,7 +213,6 @@ void ControlSession::on_closed() {
     if (state_ == State::active) hub_.deactivate(*this);
     state_ = State::closed;
     stop_timers();
-    connection_.reset();  // the connection and this handler let go of each other
 }
 
 }  // namespace scenehost::session

@@ -16,7 +16,10 @@ class ControlHub;
 
 class ControlSession final : public transport::ConnectionHandler, public std::enable_shared_from_this<ControlSession> {
 public:
-    ControlSession(ControlHub &hub, std::shared_ptr<transport::Connection> connection);
+    // The transport owns the connection, and the connection owns this handler: the session
+    // refers back to it weakly, so nothing cycles when the io_context is torn down.
+    ControlSession(ControlHub &hub, std::weak_ptr<transport::Connection> connection);
+    ~ControlSession() override;
 
     void start();  // arms the hello timeout
     void on_text(std::string_view text) override;
@@ -39,9 +42,10 @@ private:
     void arm_heartbeat();
     bool take_update_token();  // token bucket; false: rate limited
     void stop_timers();
+    std::shared_ptr<transport::Connection> connection() const;
 
     ControlHub &hub_;
-    std::shared_ptr<transport::Connection> connection_;
+    std::weak_ptr<transport::Connection> connection_;
     State state_ = State::awaiting_hello;
     std::string id_;
     std::string actor_;

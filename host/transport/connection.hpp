@@ -42,7 +42,8 @@ public:
     virtual void on_closed() = 0;
 };
 
-// The session layer: creates a handler for each new /control WebSocket.
+// The session layer: creates a handler for each new /control WebSocket. The connection owns the
+// handler; a handler keeps only a weak reference to its connection.
 class ControlEndpoint {
 public:
     virtual ~ControlEndpoint() = default;

@@ -18,20 +18,20 @@ namespace {
 // Echoes every text frame as "echo:<text>"; "flood <n> <bytes>" sends n frames of that size.
 class EchoHandler final : public transport::ConnectionHandler {
 public:
-    explicit EchoHandler(std::shared_ptr<transport::Connection> c) : connection_(std::move(c)) {}
+    explicit EchoHandler(std::weak_ptr<transport::Connection> c) : connection_(std::move(c)) {}
     void on_text(std::string_view text) override {
         if (text.rfind("flood ", 0) == 0) {
             int count = 0, bytes = 0;
             std::sscanf(std::string(text).c_str(), "flood %d %d", &count, &bytes);
-            for (int i = 0; i < count; ++i) connection_->send_text(std::make_shared<const std::string>(size_t(bytes), 'x'));
+            for (int i = 0; i < count; ++i) connection_.lock()->send_text(std::make_shared<const std::string>(size_t(bytes), 'x'));
             return;
         }
-        connection_->send_text(std::make_shared<const std::string>("echo:" + std::string(text)));
+        connection_.lock()->send_text(std::make_shared<const std::string>("echo:" + std::string(text)));
     }
-    void on_closed() override { connection_.reset(); }
+    void on_closed() override {}
 
 private:
-    std::shared_ptr<transport::Connection> connection_;
+    std::weak_ptr<transport::Connection> connection_;  // the connection owns this handler
 };
 
 class EchoEndpoint final : public transport::ControlEndpoint {
