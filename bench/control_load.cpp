@@ -9,17 +9,16 @@
 #include <boost/beast/websocket.hpp>
 #include <charconv>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <deque>
 #include <fmt/format.h>
 #include <memory>
 #include <string>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
+
+#include "support/host_process.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -221,40 +220,6 @@ private:
     std::thread thread_;
 };
 
-// The real host as a child process on 127.0.0.1:0.
-struct HostChild {
-    pid_t pid = -1;
-    uint16_t port = 0;
-    HostChild() {
-        int out[2];
-        if (pipe(out) != 0) throw std::runtime_error("pipe");
-        pid = fork();
-        if (pid == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGTERM);
-            dup2(out[1], STDOUT_FILENO);
-            const std::string audit = fmt::format("/tmp/scenehost-load-{}.jsonl", getppid());
-            execl(SCENEHOST_EXECUTABLE, SCENEHOST_EXECUTABLE, "serve", "--listen", "127.0.0.1:0", "--plugin-dir",
-                  SCENEHOST_FIXTURE_PLUGIN_DIR "/layer_echo", "--updates-per-s", "1000000", "--no-deflate",
-                  "--fsync", "batch", "--audit-log", audit.c_str(), static_cast<char *>(nullptr));
-            _exit(127);
-        }
-        close(out[1]);
-        std::string text;
-        char buffer[256];
-        while (text.find("listening on") == std::string::npos || text.find('\n', text.find("listening on")) == std::string::npos) {
-            const ssize_t n = read(out[0], buffer, sizeof buffer);
-            if (n <= 0) throw std::runtime_error("scenehost exited before listening: " + text);
-            text.append(buffer, size_t(n));
-        }
-        port = static_cast<uint16_t>(std::stoi(text.substr(text.find("listening on 127.0.0.1:") + 23)));
-    }
-    ~HostChild() {
-        kill(pid, SIGTERM);
-        waitpid(pid, nullptr, 0);
-        std::remove(fmt::format("/tmp/scenehost-load-{}.jsonl", getpid()).c_str());
-    }
-};
-
 Stats run(const tcp::endpoint &endpoint, bool scenehost, const Options &o) {
     net::io_context io;
     Stats stats;
@@ -287,8 +252,12 @@ int main(int argc, char **argv) {
     }
     Stats host_stats, floor_stats;
     {
-        HostChild host;
-        host_stats = run(tcp::endpoint(net::ip::make_address("127.0.0.1"), host.port), true, o);
+        const std::string audit = fmt::format("/tmp/scenehost-load-{}.jsonl", getpid());
+        scenehost::test::HostProcess host({"--plugin-dir", SCENEHOST_FIXTURE_PLUGIN_DIR "/layer_echo", "--updates-per-s",
+                                           "1000000", "--no-deflate", "--fsync", "batch", "--audit-log", audit});
+        host_stats = run(tcp::endpoint(net::ip::make_address("127.0.0.1"), host.port()), true, o);
+        host.stop();
+        std::remove(audit.c_str());
     }
     {
         EchoFanoutServer floor;

@@ -55,15 +55,14 @@ void ControlSession::on_text(std::string_view text) {
             return reject("session.unexpected_message",
                           fmt::format("the first frame must be session.hello, not {}", type_name(frame.envelope.type)));
         }
-        return on_hello(frame, std::get<protocol::Hello>(frame.payload));
+        return on_hello(std::get<protocol::Hello>(frame.payload));
     }
     silent_heartbeats_ = 0;  // any frame from the client proves it is alive
     if (auto *error = std::get_if<protocol::ProtocolError>(&parsed)) return on_error(*error);
     on_frame(std::get<protocol::ClientFrame>(parsed));
 }
 
-void ControlSession::on_hello(const protocol::ClientFrame &frame, const protocol::Hello &hello) {
-    (void)frame;
+void ControlSession::on_hello(const protocol::Hello &hello) {
     hello_timer_.cancel();
     if (hub_.stopping_) return reject("session.unavailable", "the host is shutting down");
     if (std::find(hello.protocols.begin(), hello.protocols.end(), protocol::kProtocolVersion) == hello.protocols.end()) {

@@ -35,7 +35,7 @@ public:
 private:
     enum class State { awaiting_hello, active, closed };
 
-    void on_hello(const protocol::ClientFrame &frame, const protocol::Hello &hello);
+    void on_hello(const protocol::Hello &hello);
     void on_frame(const protocol::ClientFrame &frame);
     void on_error(const protocol::ProtocolError &error);
     void reject(std::string code, std::string message, boost::json::object details = {});
