@@ -1,6 +1,8 @@
 // POSIX append with one write(2) per line: a SIGKILL after append() returns loses nothing.
+// Sits after the store in the intent path: the engine appends here before the ack goes out.
 #include "store/audit_log.hpp"
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <cerrno>
@@ -9,6 +11,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
 
 #include "base/assert.hpp"
@@ -16,17 +19,61 @@
 namespace scenehost::store {
 namespace {
 
+constexpr int kOpenFlags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC;
+constexpr mode_t kFileMode = 0640;
+
 std::string iso8601_utc(base::TimeUs time_us) {
-    const time_t seconds = static_cast<time_t>(time_us / 1'000'000);
+    // Floor division, so times before 1970 still get a fraction in [0, 1) s.
+    time_t seconds = static_cast<time_t>(time_us / 1'000'000);
+    int64_t micros = time_us % 1'000'000;
+    if (micros < 0) {
+        micros += 1'000'000;
+        --seconds;
+    }
     std::tm tm{};
     gmtime_r(&seconds, &tm);
-    char date[32];
+    char date[64];
     std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    return fmt::format("{}.{:06d}Z", date, static_cast<int>(time_us % 1'000'000));
+    return fmt::format("{}.{:06d}Z", date, micros);
 }
 
 boost::json::object write_object(const AuditWrite &w) {
     return {{"target", w.target}, {"key", w.key}, {"old", w.old_value}, {"new", w.new_value}, {"version", w.version}};
+}
+
+std::filesystem::path directory_of(const std::filesystem::path &file) {
+    return file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+}
+
+// Loops over short writes and EINTR. Returns 0 or the errno of the failure.
+int write_fully(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno;
+        if (n == 0) return EIO;  // no progress on a regular file: never spin
+        bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    return 0;
+}
+
+// Makes created and renamed entries of the directory durable. Returns 0 or errno.
+int fsync_directory(const std::filesystem::path &dir) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    const int error = ::fsync(fd) == 0 ? 0 : errno;
+    ::close(fd);
+    return error;
+}
+
+// Reads the last byte of a non-empty file. Returns 0 or errno.
+int read_last_byte(const std::filesystem::path &file, uint64_t size, char &byte) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    const ssize_t n = ::pread(fd, &byte, 1, static_cast<off_t>(size - 1));
+    const int error = n == 1 ? 0 : (n < 0 ? errno : EIO);
+    ::close(fd);
+    return error;
 }
 
 }  // namespace
@@ -39,11 +86,15 @@ std::optional<FsyncPolicy> parse_fsync_policy(std::string_view text) {
 }
 
 std::string AuditLog::format_line(const AuditEntry &e) {
-    // The intent's own write when the reducer made one, else the first.
-    const AuditWrite *primary = e.writes.empty() ? nullptr : &e.writes.front();
-    for (const AuditWrite &w : e.writes) {
-        if (w.target == e.target && w.key == e.key) primary = &w;
-    }
+    const bool rejected = e.status == "rejected";
+    SCENEHOST_ASSERT(rejected || e.status == "accepted", "the engine records only accepted or rejected intents");
+    // The intent's own write when the reducer made one, else the first (a relative op like
+    // "orbit" lands on another key).
+    auto own = std::find_if(e.writes.begin(), e.writes.end(),
+                            [&](const AuditWrite &w) { return w.target == e.target && w.key == e.key; });
+    const AuditWrite *primary = own != e.writes.end() ? &*own : (e.writes.empty() ? nullptr : &e.writes.front());
+
+    // boost::json::object keeps insertion order: this is the field order on the line.
     boost::json::object line;
     line["time"] = iso8601_utc(e.time_us);
     line["time_us"] = e.time_us;
@@ -62,7 +113,7 @@ std::string AuditLog::format_line(const AuditEntry &e) {
         for (const AuditWrite &w : e.writes) writes.push_back(write_object(w));
         line["writes"] = std::move(writes);
     }
-    if (e.status == "rejected") {
+    if (rejected) {
         line["requested"] = e.requested_value;
         line["error"] = {{"code", e.error_code}, {"message", e.error_message}};
     }
@@ -70,90 +121,116 @@ std::string AuditLog::format_line(const AuditEntry &e) {
 }
 
 std::unique_ptr<AuditLog> AuditLog::open(const AuditConfig &config, const base::Clock &clock) {
-    const int fd = ::open(config.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    const std::string name = config.path.string();
+    const std::filesystem::path dir = directory_of(config.path);
+    const int fd = ::open(config.path.c_str(), kOpenFlags, kFileMode);
     if (fd < 0) {
-        throw AuditOpenError(fmt::format("audit log {}: cannot open: {}", config.path.string(), std::strerror(errno)));
+        const int error = errno;
+        std::error_code ignored;
+        const bool dir_missing = error == ENOENT && !std::filesystem::is_directory(dir, ignored);
+        throw AuditOpenError(fmt::format("audit log {}: cannot open: {}{}", name, std::strerror(error),
+                                         dir_missing ? fmt::format(" (directory {} does not exist)", dir.string())
+                                                     : std::string()));
     }
-    struct stat info {};
-    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    auto refuse = [&](std::string_view what, int error) {
         ::close(fd);
-        throw AuditOpenError(fmt::format("audit log {}: not a regular file", config.path.string()));
+        throw AuditOpenError(fmt::format("audit log {}: {}: {}", name, what, std::strerror(error)));
+    };
+
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) refuse("cannot stat", errno);
+    if (!S_ISREG(info.st_mode)) refuse("not a regular file", EINVAL);
+    uint64_t size = static_cast<uint64_t>(info.st_size);
+
+    // A crash mid-write (power loss, or SIGKILL between two page copies of one write) can
+    // leave a torn last line; close it so the first line appended now is not glued onto it.
+    if (size > 0) {
+        char last = '\n';
+        if (const int error = read_last_byte(config.path, size, last)) refuse("cannot read its last byte", error);
+        if (last != '\n') {
+            if (const int error = write_fully(fd, "\n")) refuse("cannot close its torn last line", error);
+            ++size;
+        }
     }
-    return std::unique_ptr<AuditLog>(new AuditLog(config, clock, fd, static_cast<uint64_t>(info.st_size)));
+    // The file's directory entry must be durable before a synced line can be.
+    if (config.fsync != FsyncPolicy::never) {
+        if (const int error = fsync_directory(dir)) refuse(fmt::format("cannot fsync directory {}", dir.string()), error);
+    }
+    return std::unique_ptr<AuditLog>(new AuditLog(config, clock, fd, size));
 }
 
 AuditLog::AuditLog(AuditConfig config, const base::Clock &clock, int fd, uint64_t size)
     : config_(std::move(config)), clock_(clock), fd_(fd), file_bytes_(size) {}
 
 AuditLog::~AuditLog() {
-    if (config_.fsync != FsyncPolicy::never) sync();
-    ::close(fd_);
+    sync();
+    // close(2) may report a deferred write error; EINTR still closes the fd on Linux.
+    SCENEHOST_ASSERT(::close(fd_) == 0 || errno == EINTR, io_failure("close", errno));
 }
 
-void AuditLog::fail(const char *what) const {
-    base::assert_failed(__FILE__, __LINE__, "the audit log accepts every line",
-                        fmt::format("audit log {}: {} failed: {}; the host cannot record what it acknowledges",
-                                    config_.path.string(), what, std::strerror(errno)));
+std::string AuditLog::io_failure(std::string_view what, int error) const {
+    return fmt::format("audit log {}: {} failed: {}; the host cannot record what it acknowledges",
+                       config_.path.string(), what, std::strerror(error));
 }
 
 void AuditLog::write_all(std::string_view bytes) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            fail("write");
-        }
-        bytes.remove_prefix(static_cast<size_t>(n));
-    }
+    const int error = write_fully(fd_, bytes);
+    SCENEHOST_ASSERT(error == 0, io_failure("write", error));
 }
 
 void AuditLog::append(const AuditEntry &entry) {
     std::string line = format_line(entry);
     line.push_back('\n');
+    // A line longer than rotate_bytes still goes into a fresh file rather than rotating an empty one.
     if (config_.rotate_bytes > 0 && file_bytes_ > 0 && file_bytes_ + line.size() > config_.rotate_bytes) rotate();
     write_all(line);
     file_bytes_ += line.size();
     bytes_written_ += line.size();
     ++entries_written_;
+    if (config_.fsync == FsyncPolicy::never) return;
     if (unsynced_entries_++ == 0) oldest_unsynced_us_ = clock_.now_us();
-    if (config_.fsync == FsyncPolicy::always || (config_.fsync == FsyncPolicy::batch && sync_due())) sync();
+    if (config_.fsync == FsyncPolicy::always || sync_due()) sync();
 }
 
 bool AuditLog::sync_due() const {
     if (config_.fsync != FsyncPolicy::batch || unsynced_entries_ == 0) return false;
-    return unsynced_entries_ >= config_.batch_entries || clock_.now_us() - oldest_unsynced_us_ >= config_.batch_interval_us;
+    return unsynced_entries_ >= config_.batch_entries ||
+           clock_.now_us() - oldest_unsynced_us_ >= config_.batch_interval_us;
 }
 
 void AuditLog::sync() {
-    if (unsynced_entries_ == 0) return;
-    if (::fdatasync(fd_) != 0) fail("fdatasync");
+    if (unsynced_entries_ == 0) return;  // never: nothing is ever counted as unsynced
+    SCENEHOST_ASSERT(::fdatasync(fd_) == 0, io_failure("fdatasync", errno));
+    ++syncs_;
     unsynced_entries_ = 0;
 }
 
 void AuditLog::rotate() {
-    if (config_.fsync != FsyncPolicy::never && ::fdatasync(fd_) != 0) fail("fdatasync");
-    unsynced_entries_ = 0;
-    ::close(fd_);
-    const std::string base = config_.path.string();
+    sync();
+    SCENEHOST_ASSERT(::close(fd_) == 0 || errno == EINTR, io_failure("close before rotation", errno));
+    fd_ = -1;
+    const std::string live = config_.path.string();
     if (config_.keep_files == 0) {
-        if (::unlink(base.c_str()) != 0) fail("unlink");
+        SCENEHOST_ASSERT(::unlink(live.c_str()) == 0, io_failure("unlink", errno));
     } else {
+        // path.(N-1) → path.N … path.1 → path.2 drops the oldest; gaps (fewer files so far) are fine.
         for (unsigned i = config_.keep_files; i > 1; --i) {
-            const std::string from = fmt::format("{}.{}", base, i - 1);
-            if (::rename(from.c_str(), fmt::format("{}.{}", base, i).c_str()) != 0 && errno != ENOENT) fail("rename");
+            const std::string from = fmt::format("{}.{}", live, i - 1);
+            const std::string to = fmt::format("{}.{}", live, i);
+            SCENEHOST_ASSERT(::rename(from.c_str(), to.c_str()) == 0 || errno == ENOENT,
+                             io_failure(fmt::format("rename to {}", to), errno));
         }
-        if (::rename(base.c_str(), (base + ".1").c_str()) != 0) fail("rename");
+        const std::string newest = live + ".1";
+        SCENEHOST_ASSERT(::rename(live.c_str(), newest.c_str()) == 0,
+                         io_failure(fmt::format("rename to {}", newest), errno));
     }
-    fd_ = ::open(base.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd_ < 0) fail("open after rotation");
+    fd_ = ::open(live.c_str(), kOpenFlags, kFileMode);
+    SCENEHOST_ASSERT(fd_ >= 0, io_failure("open after rotation", errno));
     file_bytes_ = 0;
-    if (config_.fsync != FsyncPolicy::never) {
-        // The renames themselves must survive a crash too.
-        const std::string dir = config_.path.has_parent_path() ? config_.path.parent_path().string() : ".";
-        const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd < 0 || ::fsync(dir_fd) != 0) fail("fsync of the directory");
-        ::close(dir_fd);
-    }
+    if (config_.fsync == FsyncPolicy::never) return;
+    // The renames and the new file must survive a crash too, or synced lines could vanish with them.
+    const int error = fsync_directory(directory_of(config_.path));
+    SCENEHOST_ASSERT(error == 0, io_failure("fsync of the directory", error));
 }
 
 }  // namespace scenehost::store

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -20,7 +21,7 @@ enum class FsyncPolicy { never, batch, always };
 std::optional<FsyncPolicy> parse_fsync_policy(std::string_view text);  // "never" | "batch" | "always"
 
 struct AuditConfig {
-    std::filesystem::path path;
+    std::filesystem::path path;                 // the live file; its directory must exist
     FsyncPolicy fsync = FsyncPolicy::batch;
     uint64_t rotate_bytes = 64ull << 20;        // 0: never rotate
     unsigned keep_files = 4;                    // rotated files kept: path.1 (newest) … path.N
@@ -33,7 +34,7 @@ struct AuditWrite {
     std::string key;
     boost::json::value old_value;  // null when the record was new
     boost::json::value new_value;
-    uint64_t version = 0;
+    uint64_t version = 0;          // the record's version after the apply
 };
 
 struct AuditEntry {
@@ -44,12 +45,12 @@ struct AuditEntry {
     std::string scope;
     std::string target;
     std::string key;
-    std::string status;               // "accepted" | "rejected"
-    std::vector<AuditWrite> writes;   // accepted: what was applied (empty: the value was already so)
-    boost::json::value requested_value;
-    uint64_t version = 0;             // the intent's property after apply (accepted) or now (rejected)
-    std::string error_code;           // rejected only
-    std::string error_message;        // rejected only
+    std::string status;                 // "accepted" | "rejected"
+    std::vector<AuditWrite> writes;     // accepted: what was applied (empty: the value was already so)
+    boost::json::value requested_value; // the value the client asked for
+    uint64_t version = 0;               // the intent's property after apply (accepted) or now (rejected)
+    std::string error_code;             // rejected only
+    std::string error_message;          // rejected only
 };
 
 // Opening failed: the message names the file and the OS reason.
@@ -58,20 +59,24 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// Invariant: every line that append() returned for is whole in the file (or a rotated one),
-// and with FsyncPolicy::always it is on disk.
+// Single writer (the control thread). Invariant: every line append() returned for is whole in
+// the live file or a rotated one, and with FsyncPolicy::always it is on disk. A failed write,
+// fsync or rename after open aborts: the host cannot keep acknowledging what it cannot record.
 class AuditLog {
 public:
+    // Appends to an existing file; a torn last line left by a crash is closed with a newline
+    // first, so every line written from now on parses.
     static std::unique_ptr<AuditLog> open(const AuditConfig &config, const base::Clock &clock);
-    ~AuditLog();
+    ~AuditLog();  // syncs what is unsynced (unless FsyncPolicy::never)
     AuditLog(const AuditLog &) = delete;
     AuditLog &operator=(const AuditLog &) = delete;
 
-    void append(const AuditEntry &entry);
-    void sync();             // fdatasync now when anything is unsynced
-    bool sync_due() const;   // batch: the entry count or the age bound is reached
-    uint64_t bytes_written() const { return bytes_written_; }
-    uint64_t entries_written() const { return entries_written_; }
+    void append(const AuditEntry &entry);  // one write(2); rotates by size first; fsync per policy
+    void sync();                           // fdatasync now when anything is unsynced; never: no-op
+    bool sync_due() const;                 // batch: the entry count or the age bound is reached
+    uint64_t bytes_written() const { return bytes_written_; }      // by this object, newlines included
+    uint64_t entries_written() const { return entries_written_; }  // by this object
+    uint64_t syncs() const { return syncs_; }                      // fdatasync calls on the log file
 
     // The line append() writes for entry, without its newline.
     static std::string format_line(const AuditEntry &entry);
@@ -80,14 +85,16 @@ private:
     AuditLog(AuditConfig config, const base::Clock &clock, int fd, uint64_t size);
     void write_all(std::string_view bytes);
     void rotate();
-    [[noreturn]] void fail(const char *what) const;
+    // The abort message for a failed call: names the file and strerror(error).
+    std::string io_failure(std::string_view what, int error) const;
 
     AuditConfig config_;
     const base::Clock &clock_;
     int fd_;
-    uint64_t file_bytes_;
+    uint64_t file_bytes_;  // size of the live file, including what was there at open
     uint64_t bytes_written_ = 0;
     uint64_t entries_written_ = 0;
+    uint64_t syncs_ = 0;
     size_t unsynced_entries_ = 0;
     base::TimeUs oldest_unsynced_us_ = 0;
 };
