@@ -421,7 +421,7 @@ TEST_CASE("a write failure after open aborts, naming the file and the OS reason"
             base::ManualClock clock;
             auto log = store::AuditLog::open({.path = path, .fsync = store::FsyncPolicy::never}, clock);
             for (uint64_t i = 0; i < 1000; ++i) log->append(accepted(i));
-        } catch (...) {
+        } catch (const std::exception &) {
             _exit(2);
         }
         _exit(0);  // never reached when the failure aborts
@@ -458,7 +458,7 @@ TEST_CASE("SIGKILL mid-run loses no entry that append() returned for (fsync alwa
                 log->append(accepted(i));
                 if (write(fds[1], &i, sizeof i) != sizeof i) _exit(3);  // reported only once append() returned
             }
-        } catch (...) {
+        } catch (const std::exception &) {
             _exit(2);
         }
         _exit(0);
