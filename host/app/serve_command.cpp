@@ -16,6 +16,7 @@
 
 #include "base/clock.hpp"
 #include "broadcast/scene_snapshot.hpp"
+#include "data/demo_scene.hpp"
 #include "engine/command_registry.hpp"
 #include "engine/state_engine.hpp"
 #include "session/control_hub.hpp"
@@ -27,8 +28,6 @@
 namespace scenehost::app {
 namespace {
 
-// The demo scene until real data sources land: no layers, the default canvas.
-constexpr std::string_view kDemoSceneJson = R"({"layers":[],"canvas_size":[1280,720]})";
 
 }  // namespace
 
@@ -67,7 +66,7 @@ int run_serve_command(const ServeOptions &options) {
     audit_config.fsync = *store::parse_fsync_policy(options.fsync);  // CLI11 checked the spelling
     auto audit = store::AuditLog::open(audit_config, clock);
     engine::StateEngine engine(store, registry, *audit, clock);
-    engine.seed(kDemoSceneJson);
+    engine.seed(boost::json::serialize(options.demo ? data::demo_scene_description() : data::empty_scene_description()));
 
     engine::CommandRegistry commands;
     commands.add("scene.snapshot", [&store](const boost::json::array &, const boost::json::object &) {

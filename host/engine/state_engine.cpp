@@ -2,12 +2,28 @@
 #include "engine/state_engine.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 #include <stdexcept>
 
 #include "base/assert.hpp"
 
 namespace scenehost::engine {
+namespace {
+
+// JSON has no NaN or Infinity, but a number like 1e999 parses to infinity; no reducer is asked
+// about such a value (it would not even survive serialization back to JSON text).
+bool all_finite(const boost::json::value &v) {
+    if (const double *d = v.if_double()) return std::isfinite(*d);
+    if (const auto *a = v.if_array()) return std::all_of(a->begin(), a->end(), all_finite);
+    if (const auto *o = v.if_object()) {
+        return std::all_of(o->begin(), o->end(), [](const auto &kv) { return all_finite(kv.value()); });
+    }
+    return true;
+}
+
+}  // namespace
 
 StateEngine::StateEngine(store::SceneStore &store, const plugin::PluginRegistry &plugins, store::AuditLog &audit,
                          const base::Clock &clock)
@@ -25,7 +41,8 @@ void StateEngine::seed(std::string_view scene_json) {
                                                  reducer->info().name, reducer->info().path.string(), rejection->code,
                                                  rejection->message));
         }
-        store_.apply(reducer->scope(), std::get<std::vector<store::Write>>(outcome), {"host", "seed"});
+        const auto &writes = std::get<std::vector<store::Write>>(outcome);
+        if (!writes.empty()) store_.apply(reducer->scope(), writes, {"host", "seed"});
     }
 }
 
@@ -69,6 +86,11 @@ Outcome StateEngine::apply(const Intent &intent, const IntentSource &source) {
         }
     }
 
+    if (!all_finite(intent.value)) {
+        return reject(intent, source, "state.invalid_value",
+                      fmt::format("{}.{} holds a number outside the range of a double", intent.scope, intent.key),
+                      {{"key", intent.key}});
+    }
     const std::string value_json = boost::json::serialize(intent.value);
     auto outcome =
         reducer->reduce({intent.target, intent.key, value_json, source.actor_id, source.intent_id}, store_);

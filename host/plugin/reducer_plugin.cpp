@@ -69,9 +69,10 @@ struct Collector {
         rejection = Rejection{std::string(code), std::string(message), std::move(details)};
     }
 
+    // A reduce call must write or reject; a seed may write nothing (no layers, no volume records).
     ReduceOutcome finish(std::string_view key) {
         if (rejection) return std::move(*rejection);
-        if (writes.empty()) violation(key, "neither wrote nor rejected");
+        if (writes.empty() && std::string_view(phase) == "reduce") violation(key, "neither wrote nor rejected");
         return std::move(writes);
     }
 

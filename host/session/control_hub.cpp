@@ -8,6 +8,7 @@
 
 #include "base/assert.hpp"
 #include "broadcast/scene_snapshot.hpp"
+#include "router/intent_route.hpp"
 #include "session/control_session.hpp"
 
 namespace scenehost::session {
@@ -111,6 +112,10 @@ void ControlHub::send_baseline(ControlSession &session, const protocol::Hello &h
         }
         // dims and camera are not resumable: the client gets their current state.
         if (auto dims = dims_state("baseline")) session.send(builder_.dims(session.id(), *dims, std::nullopt));
+        if (json::object pose = camera_pose(); !pose.empty()) {
+            const protocol::CameraUpdate update{"set", pose, "baseline", pose, store_.scope_version("camera")};
+            session.send(builder_.camera(session.id(), update, std::nullopt));
+        }
     } else {
         session.send(builder_.scene(session.id(), broadcast::compose_scene(store_),
                                     history_.latest(Topic::scene).delta_token, std::nullopt));
@@ -128,6 +133,14 @@ void ControlHub::send_baseline(ControlSession &session, const protocol::Hello &h
     }
 }
 
+json::object ControlHub::camera_pose() const {
+    json::object pose;
+    store_.for_each_record("camera", [&](const store::PropertyKey &p, const store::Record &r) {
+        if (p.target == "main") pose[p.key] = r.value;
+    });
+    return pose;
+}
+
 std::optional<protocol::DimsState> ControlHub::dims_state(std::string_view source) const {
     const store::Record *step = store_.find("dims", "main", "current_step");
     if (step == nullptr) return std::nullopt;
@@ -137,8 +150,12 @@ std::optional<protocol::DimsState> ControlHub::dims_state(std::string_view sourc
     dims.ndisplay = ndisplay == nullptr ? 2 : ndisplay->value.to_number<int64_t>();
     dims.mode = dims.ndisplay == 3 ? "volume" : "plane";
     dims.source = std::string(source);
-    if (const auto *order = store_.find("dims", "main", "order")) dims.order = int_vector(order);
-    if (const auto *displayed = store_.find("dims", "main", "displayed")) dims.displayed = int_vector(displayed);
+    if (const auto *order = store_.find("dims", "main", "order")) {
+        // napari's displayed axes: the last ndisplay of the order.
+        dims.order = int_vector(order);
+        const size_t shown = std::min(dims.order->size(), size_t(dims.ndisplay));
+        dims.displayed = std::vector<int64_t>(dims.order->end() - ptrdiff_t(shown), dims.order->end());
+    }
     if (const auto *labels = store_.find("dims", "main", "axis_labels"); labels && labels->value.is_array()) {
         std::vector<std::string> names;
         for (const json::value &l : labels->value.get_array()) names.emplace_back(l.as_string());
@@ -151,7 +168,8 @@ std::optional<protocol::DimsState> ControlHub::dims_state(std::string_view sourc
 void ControlHub::handle_update(ControlSession &session, const protocol::Envelope &envelope,
                                const protocol::StateUpdate &update) {
     const std::string &intent_id = *envelope.intent_id;  // required on state.update
-    const auto outcome = engine_.apply({update.scope, update.target, update.key, update.value, update.base_version},
+    const router::Route route = router::route_intent(update.scope, update.target, update.key);
+    const auto outcome = engine_.apply({route.scope, route.target, route.key, update.value, update.base_version},
                                        {session.actor(), session.id(), intent_id});
     if (const auto *rejected = std::get_if<engine::Rejected>(&outcome)) {
         session.send(builder_.ack_rejected(session.id(), intent_id, *envelope.frame_id,
@@ -163,7 +181,7 @@ void ControlHub::handle_update(ControlSession &session, const protocol::Envelope
     session.send(builder_.ack_accepted(session.id(), intent_id, *envelope.frame_id, accepted.applied_value,
                                        accepted.version));
     if (!accepted.changes.changes.empty()) {
-        broadcast(accepted.changes, session, intent_id, update.key, update.value);
+        broadcast(accepted.changes, session, intent_id, route.key, update.value);
     }
 }
 
@@ -173,15 +191,17 @@ void ControlHub::broadcast(const store::ChangeSet &changes, const ControlSession
         return &s == &origin ? std::optional<std::string>(intent_id) : std::nullopt;
     };
     const std::string &scope = changes.scope;
-    if (scope == "layer") {
-        // One delta per layer touched, in the order the writes came.
+    if (scope == "layer" || scope == "volume") {
+        // One delta per layer touched, in the order the writes came. Volume records ride the
+        // layer topic under namespaced keys (spec §4: "volume.mode").
+        const std::string prefix = scope == "volume" ? "volume." : "";
         std::vector<std::string> order;
         std::map<std::string, protocol::LayersDelta> deltas;
         for (const store::Change &c : changes.changes) {
             auto [it, inserted] = deltas.try_emplace(c.property.target);
             if (inserted) order.push_back(c.property.target);
             it->second.layer_id = c.property.target;
-            it->second.changes[c.property.key] = c.new_value;
+            it->second.changes[prefix + c.property.key] = c.new_value;
             it->second.version = c.version;
         }
         for (const std::string &layer : order) {
@@ -212,12 +232,16 @@ void ControlHub::broadcast(const store::ChangeSet &changes, const ControlSession
         return;
     }
     if (scope == "camera") {
-        json::object state;
-        store_.for_each_record("camera", [&](const store::PropertyKey &p, const store::Record &r) {
-            if (p.target == "main") state[p.key] = r.value;
-        });
-        const protocol::CameraUpdate update{std::string(intent_key), intent_value, "state.update", state,
-                                            changes.changes.back().version};
+        json::object state = camera_pose();
+        // napari-cuda's relative operations keep their mode and echo the client's delta; an
+        // absolute write is a "set" of what changed.
+        const bool relative = intent_key == "orbit" || intent_key == "pan" || intent_key == "reset" ||
+                              intent_key == "fit" || intent_key == "set" || (intent_key == "zoom" && intent_value.is_object());
+        json::object written;
+        for (const store::Change &c : changes.changes) written[c.property.key] = c.new_value;
+        const protocol::CameraUpdate update{relative ? std::string(intent_key) : "set",
+                                            relative ? intent_value : json::value(std::move(written)), "state.update",
+                                            state, changes.changes.back().version};
         const protocol::SessionTemplate others(
             builder_.camera(protocol::FrameBuilder::kSessionPlaceholder, update, std::nullopt));
         for (const auto &[id, s] : sessions_) {

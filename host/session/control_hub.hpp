@@ -50,6 +50,8 @@ private:
     void broadcast(const store::ChangeSet &changes, const ControlSession &origin, const std::string &intent_id,
                    std::string_view intent_key, const boost::json::value &intent_value);
     std::optional<protocol::DimsState> dims_state(std::string_view source) const;
+    // camera/main as one object (empty without a camera reducer).
+    boost::json::object camera_pose() const;
     uint64_t scene_version() const;
 
     boost::asio::io_context &io_;

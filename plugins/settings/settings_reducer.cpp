@@ -1,30 +1,17 @@
 // The `view` scope: display settings of the one viewer (target "main"): ndisplay (2D/3D),
 // canvas size, fps target and background colour. Values follow napari's viewer model.
 #include <array>
-#include <boost/json.hpp>
-#include <cmath>
-#include <string>
 
-#include "scenehost/sdk/reducer.hpp"
+#include "reducer_values.hpp"
 
 namespace {
 
-namespace json = boost::json;
+using namespace scenehost::plugins;
 using scenehost::sdk::Outcome;
 
 constexpr int kMinCanvasPx = 16;
 constexpr int kMaxCanvasPx = 8192;
 constexpr double kMaxFps = 240.0;
-
-// A JSON number as a double, or nothing for any other type (booleans are not numbers).
-std::optional<double> number(const json::value &v) {
-    if (v.is_double()) return v.get_double();
-    if (v.is_int64()) return double(v.get_int64());
-    if (v.is_uint64()) return double(v.get_uint64());
-    return std::nullopt;
-}
-
-std::string text(const json::value &v) { return json::serialize(v); }
 
 class SettingsReducer final : public scenehost::sdk::Reducer {
 public:
@@ -71,7 +58,7 @@ public:
 
 private:
     static void ndisplay(const json::value &v, const Outcome &out) {
-        const auto n = number(v);
+        const auto n = finite_number(v);
         if (!n || *n != std::floor(*n)) {
             return out.reject("state.invalid_value", "view.ndisplay must be the integer 2 or 3",
                               R"({"key":"ndisplay"})");
@@ -100,7 +87,7 @@ private:
     }
 
     static void fps_target(const json::value &v, const Outcome &out) {
-        const auto fps = number(v);
+        const auto fps = finite_number(v);
         if (!fps) return out.reject("state.invalid_value", "view.fps_target must be a number", R"({"key":"fps_target"})");
         if (*fps <= 0 || *fps > kMaxFps) {
             return out.reject("state.out_of_range", "view.fps_target must lie in (0, 240], got " + text(v),
@@ -125,7 +112,7 @@ private:
             for (size_t i = 1; i < s.size(); i += 2) rgba.push_back(std::stoi(s.substr(i, 2), nullptr, 16) / 255.0);
         } else if (const json::array *channels = v.if_array(); channels && (channels->size() == 3 || channels->size() == 4)) {
             for (const json::value &c : *channels) {
-                const auto x = number(c);
+                const auto x = finite_number(c);
                 if (!x) return out.reject("state.invalid_value", "view.background channels must be numbers", R"({"key":"background"})");
                 if (*x < 0 || *x > 1) {
                     return out.reject("state.out_of_range", "view.background channels must lie in [0, 1], got " + text(v),

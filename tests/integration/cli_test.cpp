@@ -34,7 +34,10 @@ TEST_CASE("scenehost plugins lists the shipped plugins of the default directory 
     const Run r = run("plugins");
     INFO(r.output);
     CHECK(r.exit_code == 0);
-    CHECK_THAT(r.output, Catch::Matches("(.|\n)*reducer +settings +1\\.0\\.0 +1\\.0 +\\S+/reducer_settings\\.so +loaded(.|\n)*"));
+    for (const char *name : {"camera", "dims", "layers", "settings", "volume"}) {
+        CHECK_THAT(r.output, Catch::Matches(std::string("(.|\n)*reducer +") + name + " +1\\.0\\.0 +1\\.0 +\\S+/reducer_" +
+                                            name + "\\.so +loaded(.|\n)*"));
+    }
 }
 
 TEST_CASE("scenehost plugins exits 1 and says why when a plugin is refused") {

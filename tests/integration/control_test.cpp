@@ -20,10 +20,9 @@ fs::path temp_file(const std::string &name) {
     return fs::temp_directory_path() / ("scenehost-control-" + std::to_string(getpid()) + "-" + name);
 }
 
-// The host with the shipped plugins and a reducer owning the "layer" scope.
+// The host with the shipped plugins serving the demo scene (layers "layer-0" and "layer-1").
 std::vector<std::string> host_args(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--plugin-dir", SCENEHOST_PLUGIN_DIR, "--plugin-dir",
-                                     std::string(SCENEHOST_FIXTURE_PLUGIN_DIR) + "/layer_echo"};
+    std::vector<std::string> args = {"--plugin-dir", SCENEHOST_PLUGIN_DIR, "--demo"};
     if (std::find(extra.begin(), extra.end(), "--audit-log") == extra.end()) {
         args.insert(args.end(), {"--audit-log", temp_file("audit.jsonl").string()});
     }
@@ -62,7 +61,7 @@ TEST_CASE("state.update: ack first, then notify.layers to everyone, intent only 
     b.handshake();
     b.expect("notify.scene");
 
-    const std::string frame_id = a.update("layer", "layer-0", "level", 0.25);
+    const std::string frame_id = a.update("layer", "layer-0", "opacity", 0.25);
     const json::object ack = a.expect("ack.state");
     CHECK(payload(ack).at("status") == "accepted");
     CHECK(payload(ack).at("in_reply_to") == json::value(frame_id));
@@ -72,23 +71,23 @@ TEST_CASE("state.update: ack first, then notify.layers to everyone, intent only 
     const json::object mine = a.expect("notify.layers");
     CHECK(mine.at("intent_id") == "intent-1");
     CHECK(payload(mine).at("layer_id") == "layer-0");
-    CHECK(payload(mine).at("changes").at("level") == 0.25);
+    CHECK(payload(mine).at("changes").at("opacity") == 0.25);
     CHECK(payload(mine).at("version").to_number<uint64_t>() == version);
     const json::object theirs = b.expect("notify.layers");
     CHECK_FALSE(theirs.contains("intent_id"));
     CHECK(theirs.at("seq") == mine.at("seq"));
 
     // Both clients see each other's updates in the same order.
-    b.update("layer", "layer-0", "label", "from-b");
-    a.update("layer", "layer-1", "label", "from-a");
+    b.update("layer", "layer-0", "name", "from-b");
+    a.update("layer", "layer-1", "name", "from-a");
     std::vector<std::string> seen_a, seen_b;
     for (int i = 0; i < 3; ++i) {
         const json::object f = a.next();
-        if (f.at("type") == "notify.layers") seen_a.emplace_back(payload(f).at("changes").at("label").as_string());
+        if (f.at("type") == "notify.layers") seen_a.emplace_back(payload(f).at("changes").at("name").as_string());
     }
     for (int i = 0; i < 3; ++i) {
         const json::object f = b.next();
-        if (f.at("type") == "notify.layers") seen_b.emplace_back(payload(f).at("changes").at("label").as_string());
+        if (f.at("type") == "notify.layers") seen_b.emplace_back(payload(f).at("changes").at("name").as_string());
     }
     CHECK(seen_a.size() == 2);
     CHECK(seen_a == seen_b);
@@ -99,7 +98,7 @@ TEST_CASE("rejections: unknown scope, a reducer's own code, and base_version con
     ControlClient c(host.port());
     c.handshake();
     c.expect("notify.scene");
-    c.update("lighting", "main", "level", 1);
+    c.update("lighting", "main", "opacity", 1);
     json::object ack = c.expect("ack.state");
     CHECK(payload(ack).at("status") == "rejected");
     CHECK(payload(ack).at("error").at("code") == "state.unknown_scope");
@@ -110,13 +109,13 @@ TEST_CASE("rejections: unknown scope, a reducer's own code, and base_version con
     CHECK(payload(ack).at("error").at("code") == "state.out_of_range");
     CHECK(payload(ack).at("error").at("message") == "view.ndisplay must be 2 or 3, not 7");
 
-    c.update("layer", "layer-0", "level", 0.5);
+    c.update("layer", "layer-0", "opacity", 0.5);
     const auto v = payload(c.expect("ack.state")).at("version").to_number<uint64_t>();
     c.expect("notify.layers");
-    c.update("layer", "layer-0", "level", 0.6, v);  // current: accepted
+    c.update("layer", "layer-0", "opacity", 0.6, v);  // current: accepted
     CHECK(payload(c.expect("ack.state")).at("status") == "accepted");
     c.expect("notify.layers");
-    c.update("layer", "layer-0", "level", 0.9, v);  // stale
+    c.update("layer", "layer-0", "opacity", 0.9, v);  // stale
     ack = c.expect("ack.state");
     CHECK(payload(ack).at("error").at("code") == "state.conflict");
     CHECK(payload(ack).at("error").at("details").at("current_value") == 0.6);
@@ -130,10 +129,100 @@ TEST_CASE("view.ndisplay: ack, then the next notify.scene shows the new ndisplay
     c.expect("notify.scene");
     c.update("view", "main", "ndisplay", 3);
     CHECK(payload(c.expect("ack.state")).at("applied_value") == 3);
+    // notify.dims mirrors the new ndisplay at once (spec §5.1), then the scene is republished.
+    const json::object dims = c.expect("notify.dims");
+    CHECK(dims.at("intent_id") == "intent-1");
+    CHECK(payload(dims).at("ndisplay") == 3);
+    CHECK(payload(dims).at("mode") == "volume");
+    CHECK(payload(dims).at("displayed") == json::array{0, 1, 2});
     const json::object scene = c.expect("notify.scene");
     CHECK(scene.at("seq") == 0);
     CHECK(scene.at("intent_id") == "intent-1");
     CHECK(payload(scene).at("viewer").at("dims").at("ndisplay") == 3);
+}
+
+TEST_CASE("orbit: ack, then notify.camera with the intent to its sender and a frame id to the others") {
+    HostProcess host(host_args());
+    ControlClient a(host.port()), b(host.port());
+    for (ControlClient *c : {&a, &b}) {
+        c->handshake();
+        c->expect("notify.scene");
+    }
+    a.update("view", "main", "ndisplay", 3);
+    a.expect("ack.state");
+    for (ControlClient *c : {&a, &b}) {
+        c->expect("notify.dims");
+        c->expect("notify.scene");
+    }
+
+    a.update("camera", "main", "orbit", json::object{{"d_az_deg", 90}, {"d_el_deg", 0}});
+    const json::object ack = a.expect("ack.state");
+    CHECK(payload(ack).at("status") == "accepted");
+    CHECK(payload(ack).at("applied_value") == json::array{0.0, 90.0, 0.0});  // the new angles
+    const json::object mine = a.expect("notify.camera");
+    CHECK(mine.at("intent_id") == payload(ack).at("intent_id"));
+    CHECK(payload(mine).at("mode") == "orbit");
+    CHECK(payload(mine).at("delta") == json::object{{"d_az_deg", 90}, {"d_el_deg", 0}});
+    CHECK(payload(mine).at("origin") == "state.update");
+    CHECK(payload(mine).at("state").at("angles") == json::array{0.0, 90.0, 0.0});
+    const json::object theirs = b.expect("notify.camera");
+    CHECK_FALSE(theirs.contains("intent_id"));
+    CHECK(theirs.at("frame_id").as_string().size() <= 8);
+    CHECK(payload(theirs) == payload(mine));
+
+    // An absolute write is a "set" of what it changed.
+    b.update("camera", "main", "zoom", 2.5);
+    b.expect("ack.state");
+    const json::object set = a.expect("notify.camera");
+    CHECK(payload(set).at("mode") == "set");
+    CHECK(payload(set).at("delta") == json::object{{"zoom", 2.5}});
+}
+
+TEST_CASE("dims: a slider move by axis label reaches every client on notify.dims") {
+    HostProcess host(host_args());
+    ControlClient a(host.port()), b(host.port());
+    for (ControlClient *c : {&a, &b}) {
+        c->handshake();
+        c->expect("notify.scene");
+    }
+    b.update("dims", "z", "index", 40);
+    CHECK(payload(b.expect("ack.state")).at("applied_value") == json::array{40, 0, 0});
+    const json::object mine = b.expect("notify.dims");
+    CHECK(mine.at("intent_id") == "intent-1");
+    CHECK(payload(mine).at("current_step") == json::array{40, 0, 0});
+    CHECK(payload(mine).at("axis_labels") == json::array{"z", "y", "x"});
+    const json::object theirs = a.expect("notify.dims");
+    CHECK(payload(theirs).at("current_step") == json::array{40, 0, 0});
+    CHECK_FALSE(theirs.contains("intent_id"));
+    b.update("dims", "z", "index", 64);
+    CHECK(payload(b.expect("ack.state")).at("error").at("code") == "state.out_of_range");
+}
+
+TEST_CASE("volume and multiscale intents ride notify.layers under namespaced keys") {
+    HostProcess host(host_args());
+    ControlClient c(host.port());
+    c.handshake();
+    c.expect("notify.scene");
+    c.update("layer", "layer-0", "volume.mode", "iso");  // the spec's namespaced layer key
+    CHECK(payload(c.expect("ack.state")).at("applied_value") == "iso");
+    CHECK(payload(c.expect("notify.layers")).at("changes") == json::object{{"volume.mode", "iso"}});
+    c.update("volume", "main", "render_mode", "attenuated_mip");  // napari-cuda's historic scope: every layer
+    c.expect("ack.state");
+    for (const char *layer : {"layer-0", "layer-1"}) {
+        const json::object delta = payload(c.expect("notify.layers"));
+        CHECK(delta.at("layer_id") == layer);
+        CHECK(delta.at("changes") == json::object{{"volume.mode", "attenuated_mip"}});
+    }
+    c.update("multiscale", "layer-0", "level", 1);
+    CHECK(payload(c.expect("ack.state")).at("applied_value") == 1);
+    CHECK(payload(c.expect("notify.layers")).at("changes") == json::object{{"multiscale.level", 1}});
+    c.update("multiscale", "layer-0", "policy", "auto");
+    CHECK(payload(c.expect("ack.state")).at("error").at("code") == "state.unknown_key");
+
+    c.command("scene.snapshot");
+    const json::object scene = payload(c.expect("reply.command")).at("result").as_object();
+    CHECK(scene.at("layers").at(0).at("volume").at("mode") == "attenuated_mip");
+    CHECK(scene.at("layers").at(0).at("multiscale").at("level") == 1);
 }
 
 TEST_CASE("command lane: reply, not found, forbidden") {
@@ -186,12 +275,12 @@ TEST_CASE("bad input after the handshake gets its specific error and the session
     CHECK(error_code() == "session.duplicate_hello");
 
     // Still usable: a valid update goes through.
-    c.update("layer", "layer-0", "level", 0.5);
+    c.update("layer", "layer-0", "opacity", 0.5);
     CHECK(payload(c.expect("ack.state")).at("status") == "accepted");
     c.expect("notify.layers");
 
     // A flood: beyond the burst (2 x 5/s) updates are refused with state.rate_limited.
-    for (int i = 0; i < 20; ++i) c.update("layer", "layer-0", "label", json::value("x" + std::to_string(i)));
+    for (int i = 0; i < 20; ++i) c.update("layer", "layer-0", "name", json::value("x" + std::to_string(i)));
     int limited = 0;
     for (int i = 0; i < 20;) {
         const json::object f = c.next();
@@ -275,7 +364,7 @@ TEST_CASE("an answering client stays connected across heartbeats") {
         c.send({{"type", "session.ack"}, {"version", 1}, {"session", c.session()}, {"frame_id", "a"},
                 {"timestamp", 1.0}, {"payload", json::object{}}});
     }
-    c.update("layer", "layer-0", "level", 0.5);
+    c.update("layer", "layer-0", "opacity", 0.5);
     CHECK(c.expect("ack.state").at("payload").at("status") == "accepted");
 }
 
@@ -286,7 +375,7 @@ TEST_CASE("resume: a valid token replays the missed deltas in order, without a n
         ControlClient a(host.port());
         a.handshake();
         tokens["notify.scene"] = a.expect("notify.scene").at("delta_token");
-        a.update("layer", "layer-0", "level", 0.1);
+        a.update("layer", "layer-0", "opacity", 0.1);
         a.expect("ack.state");
         tokens["notify.layers"] = a.expect("notify.layers").at("delta_token");
         a.ws().close();
@@ -295,7 +384,7 @@ TEST_CASE("resume: a valid token replays the missed deltas in order, without a n
     b.handshake();
     b.expect("notify.scene");
     for (double level : {0.2, 0.3, 0.4}) {
-        b.update("layer", "layer-0", "level", level);
+        b.update("layer", "layer-0", "opacity", level);
         b.expect("ack.state");
         b.expect("notify.layers");
     }
@@ -307,9 +396,17 @@ TEST_CASE("resume: a valid token replays the missed deltas in order, without a n
         const json::object delta = a.expect("notify.layers");  // no notify.scene before them
         CHECK(delta.at("seq").to_number<uint64_t>() == last_seq + 1);
         last_seq = delta.at("seq").to_number<uint64_t>();
-        replayed.push_back(payload(delta).at("changes").at("level").as_double());
+        replayed.push_back(payload(delta).at("changes").at("opacity").as_double());
     }
     CHECK(replayed == std::vector<double>{0.2, 0.3, 0.4});
+    // Then the current state of the lanes that are not resumable.
+    const json::object dims = a.expect("notify.dims");
+    CHECK(payload(dims).at("source") == "baseline");
+    CHECK(payload(dims).at("current_step") == json::array{31, 0, 0});
+    const json::object camera = a.expect("notify.camera");
+    CHECK(payload(camera).at("mode") == "set");
+    CHECK(payload(camera).at("origin") == "baseline");
+    CHECK(payload(camera).at("state").as_object().contains("zoom"));
 }
 
 TEST_CASE("resume: a stale token gets a fresh baseline; a malformed one is rejected") {
@@ -351,7 +448,7 @@ TEST_CASE("a compressing client works") {
     CHECK(c.ws().deflate_negotiated());
     c.handshake();
     c.expect("notify.scene");
-    c.update("layer", "layer-0", "label", "zipped");
+    c.update("layer", "layer-0", "name", "zipped");
     CHECK(payload(c.expect("ack.state")).at("applied_value") == "zipped");
 }
 
@@ -362,7 +459,7 @@ TEST_CASE("the audit log has a line per intent, accepted or rejected") {
     ControlClient c(host.port());
     c.handshake();
     c.expect("notify.scene");
-    c.update("layer", "layer-0", "level", 0.5);
+    c.update("layer", "layer-0", "opacity", 0.5);
     c.expect("ack.state");  // the line is on disk before the ack
     c.expect("notify.layers");
     c.update("layer", "layer-0", "nope", 1);
@@ -391,7 +488,7 @@ TEST_CASE("a client that stops reading is closed with 1013 and resumes by token 
     // The slow client reads nothing while 1500 deltas are published.
     constexpr int kUpdates = 1500;
     for (int batch = 0; batch < kUpdates / 50; ++batch) {
-        for (int i = 0; i < 50; ++i) fast.update("layer", "layer-0", "level", (batch * 50 + i + 1) / double(kUpdates));
+        for (int i = 0; i < 50; ++i) fast.update("layer", "layer-0", "opacity", (batch * 50 + i + 1) / double(kUpdates));
         for (int i = 0; i < 100; ++i) fast.next();  // its own acks and notifies
     }
     // Now it reads what reached it, then the close.
@@ -418,7 +515,7 @@ TEST_CASE("a client that stops reading is closed with 1013 and resumes by token 
     ControlClient again(host.port());
     const json::object welcome = again.handshake(tokens);
     const json::object scene = again.expect("notify.scene");
-    CHECK(payload(scene).at("layers").at(0).at("controls").at("level") == 1.0);
+    CHECK(payload(scene).at("layers").at(0).at("controls").at("opacity") == 1.0);
     CHECK(payload(welcome).at("features").at("notify.layers").at("resume_state").at("seq") == kUpdates);
 }
 
