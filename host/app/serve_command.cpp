@@ -11,6 +11,7 @@
 #include <csignal>
 #include <fmt/format.h>
 #include <functional>
+#include <optional>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
@@ -97,22 +98,42 @@ int run_serve_command(const ServeOptions &options) {
         audit_timer.expires_after(std::chrono::milliseconds(100));
         audit_timer.async_wait([&](boost::system::error_code error) {
             if (error) return;  // cancelled at shutdown
-            if (audit->sync_due()) audit->sync();
+            if (hub.failed()) return;
+            try {
+                if (audit->sync_due()) audit->sync();
+            } catch (const store::AuditWriteError &e) {
+                return hub.fail_critical("audit", "audit.write_failed", e.what());
+            }
             arm_audit_timer();
         });
     };
     arm_audit_timer();
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     boost::asio::steady_timer drain_timer(io);
-    signals.async_wait([&](boost::system::error_code, int signal) {
-        spdlog::info("scenehost stopping on signal {}: saying goodbye to {} sessions", signal, hub.session_count());
+    // Give the goodbyes and close frames a moment to leave, then stop.
+    auto stop_after_drain = [&] {
         listener.stop();
-        hub.shutdown();
-        // Give the goodbyes and close frames a moment to leave, then stop.
+        signals.cancel();
+        audit_timer.cancel();
         drain_timer.expires_after(std::chrono::milliseconds(300));
         drain_timer.async_wait([&](boost::system::error_code) { io.stop(); });
+    };
+    std::optional<std::string> critical;
+    hub.on_critical([&](const std::string &message) {
+        critical = message;
+        stop_after_drain();
+    });
+    signals.async_wait([&](boost::system::error_code error, int signal) {
+        if (error) return;  // cancelled after a critical fault
+        spdlog::info("scenehost stopping on signal {}: saying goodbye to {} sessions", signal, hub.session_count());
+        hub.shutdown();
+        stop_after_drain();
     });
     io.run();
+    if (critical) {
+        spdlog::critical("scenehost stopped after a critical fault: {}", *critical);
+        return 3;
+    }
     audit->sync();
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "base/assert.hpp"
 #include "broadcast/scene_snapshot.hpp"
 #include "router/intent_route.hpp"
+#include "store/audit_log.hpp"
 #include "session/control_session.hpp"
 
 namespace scenehost::session {
@@ -169,8 +170,20 @@ void ControlHub::handle_update(ControlSession &session, const protocol::Envelope
                                const protocol::StateUpdate &update) {
     const std::string &intent_id = *envelope.intent_id;  // required on state.update
     const router::Route route = router::route_intent(update.scope, update.target, update.key);
-    const auto outcome = engine_.apply({route.scope, route.target, route.key, update.value, update.base_version},
-                                       {session.actor(), session.id(), intent_id});
+    std::optional<engine::Outcome> applied;
+    try {
+        applied = engine_.apply({route.scope, route.target, route.key, update.value, update.base_version},
+                                {session.actor(), session.id(), intent_id});
+    } catch (const store::AuditWriteError &e) {
+        // Not recorded, so not accepted: the sender learns so, then every session the fault.
+        session.send(builder_.ack_rejected(session.id(), intent_id, *envelope.frame_id,
+                                           {"state.not_recorded",
+                                            "the audit log could not record this change; the host is stopping",
+                                            json::object{{"scope", route.scope}, {"key", route.key}}},
+                                           std::nullopt));
+        return fail_critical("audit", "audit.write_failed", e.what());
+    }
+    const engine::Outcome &outcome = *applied;
     if (const auto *rejected = std::get_if<engine::Rejected>(&outcome)) {
         session.send(builder_.ack_rejected(session.id(), intent_id, *envelope.frame_id,
                                            {rejected->code, rejected->message, rejected->details}, rejected->version));
@@ -273,6 +286,22 @@ void ControlHub::publish_scene(const std::optional<std::string> &origin_session,
         const bool origin = origin_session && *origin_session == id;
         s->send(origin ? builder_.scene(id, snapshot, cursor.delta_token, intent_id) : others.for_session(id));
     }
+}
+
+void ControlHub::fail_critical(std::string_view domain, std::string_view code, const std::string &message) {
+    SCENEHOST_ASSERT(on_critical_ != nullptr, "the host says what a critical fault does before serving");
+    if (failed_) return;
+    failed_ = true;
+    stopping_ = true;
+    spdlog::critical("critical fault ({}): {}", code, message);
+    // goodbye() deactivates the session, so walk a copy. Each connection sends what is queued
+    // (pending acks and replies) before these frames, and closes after them.
+    const auto sessions = sessions_;
+    for (const auto &[id, session] : sessions) {
+        session->send(builder_.error(id, {std::string(domain), std::string(code), message, "critical", std::nullopt}));
+        session->goodbye("error", "critical_fault", transport::CloseCode::internal_error);
+    }
+    on_critical_(message);
 }
 
 void ControlHub::handle_command(ControlSession &session, const protocol::Envelope &envelope,

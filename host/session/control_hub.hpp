@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,13 @@ public:
     // The host is stopping: every session gets session.goodbye {code "shutdown"} and its
     // connection closes with 1001 once what is queued has been sent.
     void shutdown();
+    // A fault the host cannot continue after (spec §8, "critical server fault"): every session
+    // gets notify.error {severity critical} behind the replies already queued, then
+    // session.goodbye {code "error"}, and closes with 1011; then on_critical(message) runs.
+    void fail_critical(std::string_view domain, std::string_view code, const std::string &message);
+    // What the host does after a critical fault (stop listening, exit non-zero). Required.
+    void on_critical(std::function<void(const std::string &message)> handler) { on_critical_ = std::move(handler); }
+    bool failed() const { return failed_; }
     size_t session_count() const { return sessions_.size(); }
     const store::ResumableHistory &history() const { return history_; }
 
@@ -55,6 +63,8 @@ private:
     uint64_t scene_version() const;
 
     boost::asio::io_context &io_;
+    std::function<void(const std::string &)> on_critical_;
+    bool failed_ = false;
     SessionConfig config_;
     engine::StateEngine &engine_;
     const store::SceneStore &store_;

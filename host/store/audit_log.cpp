@@ -163,9 +163,13 @@ AuditLog::AuditLog(AuditConfig config, const base::Clock &clock, int fd, uint64_
     : config_(std::move(config)), clock_(clock), fd_(fd), file_bytes_(size) {}
 
 AuditLog::~AuditLog() {
-    sync();
+    if (!failed_ && unsynced_entries_ > 0) {
+        SCENEHOST_ASSERT(::fdatasync(fd_) == 0, io_failure("fdatasync at close", errno));
+    }
     // close(2) may report a deferred write error; EINTR still closes the fd on Linux.
-    SCENEHOST_ASSERT(::close(fd_) == 0 || errno == EINTR, io_failure("close", errno));
+    if (fd_ < 0) return;  // a rotation failed between close and open
+    const int closed = ::close(fd_);
+    SCENEHOST_ASSERT(failed_ || closed == 0 || errno == EINTR, io_failure("close", errno));
 }
 
 std::string AuditLog::io_failure(std::string_view what, int error) const {
@@ -173,12 +177,17 @@ std::string AuditLog::io_failure(std::string_view what, int error) const {
                        config_.path.string(), what, std::strerror(error));
 }
 
+void AuditLog::fail(std::string_view what, int error) {
+    failed_ = true;
+    throw AuditWriteError(io_failure(what, error));
+}
+
 void AuditLog::write_all(std::string_view bytes) {
-    const int error = write_fully(fd_, bytes);
-    SCENEHOST_ASSERT(error == 0, io_failure("write", error));
+    if (const int error = write_fully(fd_, bytes); error != 0) fail("write", error);
 }
 
 void AuditLog::append(const AuditEntry &entry) {
+    SCENEHOST_ASSERT(!failed_, "nothing is appended to an audit log after a write failure");
     std::string line = format_line(entry);
     line.push_back('\n');
     // A line longer than rotate_bytes still goes into a fresh file rather than rotating an empty one.
@@ -200,37 +209,39 @@ bool AuditLog::sync_due() const {
 
 void AuditLog::sync() {
     if (unsynced_entries_ == 0) return;  // never: nothing is ever counted as unsynced
-    SCENEHOST_ASSERT(::fdatasync(fd_) == 0, io_failure("fdatasync", errno));
+    SCENEHOST_ASSERT(!failed_, "a failed audit log is not synced");
+    if (::fdatasync(fd_) != 0) fail("fdatasync", errno);
     ++syncs_;
     unsynced_entries_ = 0;
 }
 
 void AuditLog::rotate() {
     sync();
-    SCENEHOST_ASSERT(::close(fd_) == 0 || errno == EINTR, io_failure("close before rotation", errno));
+    if (::close(fd_) != 0 && errno != EINTR) {
+        const int error = errno;
+        fd_ = -1;
+        fail("close before rotation", error);
+    }
     fd_ = -1;
     const std::string live = config_.path.string();
     if (config_.keep_files == 0) {
-        SCENEHOST_ASSERT(::unlink(live.c_str()) == 0, io_failure("unlink", errno));
+        if (::unlink(live.c_str()) != 0) fail("unlink", errno);
     } else {
         // path.(N-1) → path.N … path.1 → path.2 drops the oldest; gaps (fewer files so far) are fine.
         for (unsigned i = config_.keep_files; i > 1; --i) {
             const std::string from = fmt::format("{}.{}", live, i - 1);
             const std::string to = fmt::format("{}.{}", live, i);
-            SCENEHOST_ASSERT(::rename(from.c_str(), to.c_str()) == 0 || errno == ENOENT,
-                             io_failure(fmt::format("rename to {}", to), errno));
+            if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) fail(fmt::format("rename to {}", to), errno);
         }
         const std::string newest = live + ".1";
-        SCENEHOST_ASSERT(::rename(live.c_str(), newest.c_str()) == 0,
-                         io_failure(fmt::format("rename to {}", newest), errno));
+        if (::rename(live.c_str(), newest.c_str()) != 0) fail(fmt::format("rename to {}", newest), errno);
     }
     fd_ = ::open(live.c_str(), kOpenFlags, kFileMode);
-    SCENEHOST_ASSERT(fd_ >= 0, io_failure("open after rotation", errno));
+    if (fd_ < 0) fail("open after rotation", errno);
     file_bytes_ = 0;
     if (config_.fsync == FsyncPolicy::never) return;
     // The renames and the new file must survive a crash too, or synced lines could vanish with them.
-    const int error = fsync_directory(directory_of(config_.path));
-    SCENEHOST_ASSERT(error == 0, io_failure("fsync of the directory", error));
+    if (const int error = fsync_directory(directory_of(config_.path)); error != 0) fail("fsync of the directory", error);
 }
 
 }  // namespace scenehost::store

@@ -59,20 +59,30 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A write, fsync or rotation after open failed (disk full, file too large, I/O error): the log
+// cannot record what the host would acknowledge. The message names the file, the call and the
+// OS reason. The log is unusable afterwards; the host treats this as a critical fault.
+class AuditWriteError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 // Single writer (the control thread). Invariant: every line append() returned for is whole in
 // the live file or a rotated one, and with FsyncPolicy::always it is on disk. A failed write,
-// fsync or rename after open aborts: the host cannot keep acknowledging what it cannot record.
+// fsync or rename throws AuditWriteError; the entry it was writing is not recorded (a torn
+// line is repaired at the next open), and nothing may be appended afterwards.
 class AuditLog {
 public:
     // Appends to an existing file; a torn last line left by a crash is closed with a newline
     // first, so every line written from now on parses.
     static std::unique_ptr<AuditLog> open(const AuditConfig &config, const base::Clock &clock);
-    ~AuditLog();  // syncs what is unsynced (unless FsyncPolicy::never)
+    ~AuditLog();  // syncs what is unsynced (unless FsyncPolicy::never or after a failure)
     AuditLog(const AuditLog &) = delete;
     AuditLog &operator=(const AuditLog &) = delete;
 
     void append(const AuditEntry &entry);  // one write(2); rotates by size first; fsync per policy
     void sync();                           // fdatasync now when anything is unsynced; never: no-op
+    bool failed() const { return failed_; }  // a call threw AuditWriteError
     bool sync_due() const;                 // batch: the entry count or the age bound is reached
     uint64_t bytes_written() const { return bytes_written_; }      // by this object, newlines included
     uint64_t entries_written() const { return entries_written_; }  // by this object
@@ -85,8 +95,10 @@ private:
     AuditLog(AuditConfig config, const base::Clock &clock, int fd, uint64_t size);
     void write_all(std::string_view bytes);
     void rotate();
-    // The abort message for a failed call: names the file and strerror(error).
+    // The message for a failed call: names the file and strerror(error).
     std::string io_failure(std::string_view what, int error) const;
+    // Marks the log failed and throws AuditWriteError for a failed call.
+    [[noreturn]] void fail(std::string_view what, int error);
 
     AuditConfig config_;
     const base::Clock &clock_;
@@ -97,6 +109,7 @@ private:
     uint64_t syncs_ = 0;
     size_t unsynced_entries_ = 0;
     base::TimeUs oldest_unsynced_us_ = 0;
+    bool failed_ = false;
 };
 
 }  // namespace scenehost::store

@@ -519,6 +519,54 @@ TEST_CASE("a client that stops reading is closed with 1013 and resumes by token 
     CHECK(payload(welcome).at("features").at("notify.layers").at("resume_state").at("seq") == kUpdates);
 }
 
+TEST_CASE("a critical fault: the pending ack, notify.error critical, goodbye, close 1011, and the host exits") {
+    // The audit log may not grow past 8 KiB: some intent's line will not fit (a full disk).
+    const fs::path audit = temp_file("critical-audit.jsonl");
+    fs::remove(audit);
+    HostProcess host(host_args({"--audit-log", audit.string()}), {.max_file_bytes = 8192});
+    ControlClient a(host.port()), b(host.port());
+    for (ControlClient *c : {&a, &b}) {
+        c->handshake();
+        c->expect("notify.scene");
+    }
+    int accepted = 0;
+    json::object ack;
+    for (int i = 1; i <= 1000; ++i) {
+        a.update("layer", "layer-0", "opacity", i / 1000.0);
+        ack = a.expect("ack.state");
+        if (payload(ack).at("status") != "accepted") break;
+        ++accepted;
+        a.expect("notify.layers");
+    }
+    REQUIRE(payload(ack).at("status") == "rejected");
+    CHECK(payload(ack).at("error").at("code") == "state.not_recorded");
+    CHECK(accepted > 0);
+    const json::object error = a.expect("notify.error");
+    CHECK(payload(error).at("severity") == "critical");
+    CHECK(payload(error).at("code") == "audit.write_failed");
+    CHECK_THAT(std::string(payload(error).at("message").as_string()), Catch::Contains("File too large"));
+    CHECK(payload(a.expect("session.goodbye")).at("code") == "error");
+    CHECK(a.expect_close() == 1011);
+
+    // The other client saw every accepted change, then the same fault.
+    for (int i = 0; i < accepted; ++i) b.expect("notify.layers");
+    CHECK(payload(b.expect("notify.error")).at("severity") == "critical");
+    b.expect("session.goodbye");
+    CHECK(b.expect_close() == 1011);
+    CHECK(host.wait_exit(std::chrono::seconds(10)) == 3);
+
+    // Every acknowledged change is in the log.
+    std::ifstream in(audit);
+    int lines = 0;
+    for (std::string line; std::getline(in, line);) {
+        boost::system::error_code parse_error;
+        const json::value v = json::parse(line, parse_error);
+        if (!parse_error && v.at("status") == "accepted") ++lines;
+    }
+    CHECK(lines == accepted);
+    fs::remove(audit);
+}
+
 TEST_CASE("on SIGTERM the host says goodbye to every session and closes with 1001") {
     HostProcess host(host_args());
     ControlClient c(host.port());

@@ -11,21 +11,32 @@
 #include <stdexcept>
 #include <string>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
 namespace scenehost::test {
 
+// Limits the child runs under, to provoke the host's fault handling.
+struct ChildLimits {
+    rlim_t max_file_bytes = RLIM_INFINITY;  // RLIMIT_FSIZE; writes past it fail with EFBIG
+};
+
 class HostProcess {
 public:
-    explicit HostProcess(std::vector<std::string> arguments) {
+    explicit HostProcess(std::vector<std::string> arguments, ChildLimits limits = {}) {
         arguments.insert(arguments.begin(), {SCENEHOST_EXECUTABLE, "serve", "--listen", "127.0.0.1:0"});
         int out[2];
         if (pipe(out) != 0) throw std::runtime_error("pipe");
         pid_ = fork();
         if (pid_ == 0) {
             prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (limits.max_file_bytes != RLIM_INFINITY) {
+                signal(SIGXFSZ, SIG_IGN);  // inherited across exec: write(2) fails instead
+                const rlimit limit{limits.max_file_bytes, limits.max_file_bytes};
+                setrlimit(RLIMIT_FSIZE, &limit);
+            }
             dup2(out[1], STDOUT_FILENO);
             close(out[0]);
             std::vector<char *> argv;
@@ -52,6 +63,22 @@ public:
         pid_ = -1;
         close(stdout_);
         return status_;
+    }
+
+    // Waits for the host to exit by itself; returns its exit code, or -1 if it did not exit in
+    // time (then it is stopped) or was killed by a signal.
+    int wait_exit(std::chrono::seconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (waitpid(pid_, &status_, WNOHANG) == pid_) {
+                pid_ = -1;
+                close(stdout_);
+                return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
+            }
+            usleep(10'000);
+        }
+        stop();
+        return -1;
     }
 
 private:
