@@ -1,0 +1,409 @@
+#include "render/renderer.hpp"
+
+#include <QOpenGLContext>
+#include <QOpenGLFramebufferObject>
+#include <QOpenGLFunctions_3_3_Core>
+#include <QOpenGLShaderProgram>
+#include <QOpenGLVersionFunctionsFactory>
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numbers>
+#include <optional>
+#include <set>
+#include <spdlog/spdlog.h>
+
+#include "base/assert.hpp"
+#include "render/colormap.hpp"
+#include "render/shaders.inc"
+
+namespace scenehost::render {
+namespace {
+
+using data::DType;
+
+// What a layer's 2D texture holds: a plane of one level at one position of the other axes.
+struct PlaneKey {
+    const data::ArraySource *source = nullptr;
+    size_t level = 0;
+    std::vector<int64_t> index;  // level coordinates of every layer axis not displayed
+    int64_t row_axis = 0, column_axis = 0;
+    bool operator==(const PlaneKey &) const = default;
+};
+
+// What a layer's 3D texture holds.
+struct VolumeKey {
+    const data::ArraySource *source = nullptr;
+    size_t level = 0;
+    std::vector<int64_t> index;  // level coordinates of the axes before the displayed three
+    std::array<int64_t, 3> axes{};
+    bool operator==(const VolumeKey &) const = default;
+};
+
+struct Pixels {
+    std::vector<std::byte> bytes;
+    std::array<int64_t, 3> size{1, 1, 1};  // columns, rows, depth
+};
+
+double scale_of(DType dtype) { return dtype == DType::uint8 ? 255.0 : dtype == DType::uint16 ? 65535.0 : 1.0; }
+
+// The level coordinate of a world step along a layer axis.
+int64_t level_index(const data::ArraySource &source, size_t level, size_t axis, int64_t world_step) {
+    const int64_t base = source.shape()[axis], size = source.level_shape(level)[axis];
+    return std::clamp<int64_t>(world_step * size / base, 0, size - 1);
+}
+
+// Copies element `from` of src to element `to` of dst.
+void copy_element(const std::vector<std::byte> &src, size_t from, std::vector<std::byte> &dst, size_t to, size_t bytes) {
+    std::memcpy(dst.data() + to * bytes, src.data() + from * bytes, bytes);
+}
+
+// The layer axes shown for the world's displayed axes, or nothing when the layer does not span
+// them (a 2D image when the view shows the z axis).
+std::optional<std::vector<int64_t>> layer_axes(const data::ArraySource &source, const DimsState &dims,
+                                               const std::vector<int64_t> &displayed) {
+    const int64_t offset = int64_t(dims.nsteps.size()) - int64_t(source.shape().size());
+    std::vector<int64_t> axes;
+    for (int64_t world : displayed) {
+        if (world - offset < 0) return std::nullopt;
+        axes.push_back(world - offset);
+    }
+    return axes;
+}
+
+// The positions of the axes outside the last `shown` ones, in level coordinates.
+std::vector<int64_t> leading_index(const data::ArraySource &source, size_t level, const DimsState &dims, size_t shown) {
+    const size_t m = source.shape().size();
+    const size_t offset = dims.nsteps.size() - m;
+    std::vector<int64_t> index;
+    for (size_t axis = 0; axis + shown < m; ++axis) index.push_back(level_index(source, level, axis, dims.current_step[offset + axis]));
+    return index;
+}
+
+}  // namespace
+
+struct Renderer::Impl {
+    QOpenGLContext &context;
+    QOpenGLFunctions_3_3_Core *gl;
+    QOpenGLShaderProgram layer2d, volume;
+    GLuint vao = 0, quad = 0;
+    std::unique_ptr<QOpenGLFramebufferObject> fbo;
+    std::map<std::string, GLuint, std::less<>> colormaps;
+    struct LayerTextures {
+        GLuint plane = 0, volume = 0;
+        std::optional<PlaneKey> plane_key;
+        std::optional<VolumeKey> volume_key;
+    };
+    std::map<std::string, LayerTextures, std::less<>> layers;
+    std::set<std::string> warned;
+    uint64_t uploads = 0;
+
+    explicit Impl(QOpenGLContext &c) : context(c) {
+        SCENEHOST_ASSERT(QOpenGLContext::currentContext() == &context, "the renderer's context is current");
+        gl = QOpenGLVersionFunctionsFactory::get<QOpenGLFunctions_3_3_Core>(&context);
+        SCENEHOST_ASSERT(gl != nullptr, "the context offers OpenGL 3.3 core (checked when it was created)");
+        build(layer2d, kLayer2dVert, kLayer2dFrag, "layer2d");
+        build(volume, kFullscreenVert, kVolumeFrag, "volume");
+        const float corners[] = {0, 0, 1, 0, 0, 1, 1, 1};
+        gl->glGenVertexArrays(1, &vao);
+        gl->glBindVertexArray(vao);
+        gl->glGenBuffers(1, &quad);
+        gl->glBindBuffer(GL_ARRAY_BUFFER, quad);
+        gl->glBufferData(GL_ARRAY_BUFFER, sizeof corners, corners, GL_STATIC_DRAW);
+        gl->glEnableVertexAttribArray(0);
+        gl->glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 0, nullptr);
+    }
+
+    ~Impl() {
+        for (auto &[name, tex] : colormaps) gl->glDeleteTextures(1, &tex);
+        for (auto &[id, t] : layers) {
+            gl->glDeleteTextures(1, &t.plane);
+            gl->glDeleteTextures(1, &t.volume);
+        }
+        gl->glDeleteBuffers(1, &quad);
+        gl->glDeleteVertexArrays(1, &vao);
+    }
+
+    // Shaders ship with the host: a compile or link error is a bug, not an input error.
+    static void build(QOpenGLShaderProgram &program, std::string_view vert, std::string_view frag, const char *name) {
+        const bool ok = program.addShaderFromSourceCode(QOpenGLShader::Vertex, QByteArray(vert.data(), qsizetype(vert.size()))) &&
+                        program.addShaderFromSourceCode(QOpenGLShader::Fragment, QByteArray(frag.data(), qsizetype(frag.size()))) &&
+                        program.link();
+        SCENEHOST_ASSERT(ok, std::string("shader program ") + name + " builds: " + program.log().toStdString());
+    }
+
+    GLuint colormap(const std::string &name) {
+        auto [it, inserted] = colormaps.try_emplace(name, 0);
+        if (inserted) {
+            const ColormapLut lut = colormap_lut(name);
+            gl->glGenTextures(1, &it->second);
+            gl->glBindTexture(GL_TEXTURE_2D, it->second);
+            gl->glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, 256, 1, 0, GL_RGBA, GL_UNSIGNED_BYTE, lut.data());
+            gl->glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+            gl->glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+            gl->glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+            gl->glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+        }
+        return it->second;
+    }
+
+    static std::pair<GLint, GLenum> formats(DType dtype) {
+        switch (dtype) {
+            case DType::uint8: return {GL_R8, GL_UNSIGNED_BYTE};
+            case DType::uint16: return {GL_R16, GL_UNSIGNED_SHORT};
+            case DType::float32: return {GL_R32F, GL_FLOAT};
+        }
+        SCENEHOST_ASSERT(false, "a DType is one of the three");
+        return {};
+    }
+
+    // Reads the plane for key: directly when the displayed axes are the layer's last two,
+    // otherwise out of the volume around them.
+    static Pixels read_plane(const data::ArraySource &source, const PlaneKey &key) {
+        const std::vector<int64_t> &shape = source.level_shape(key.level);
+        const int64_t m = int64_t(shape.size());
+        const size_t bytes = data::dtype_bytes(source.dtype());
+        Pixels out;
+        out.size = {shape[size_t(key.column_axis)], shape[size_t(key.row_axis)], 1};
+        out.bytes.resize(size_t(out.size[0] * out.size[1]) * bytes);
+        if (key.row_axis == m - 2 && key.column_axis == m - 1) {
+            source.read_plane(key.level, key.index, out.bytes);
+            return out;
+        }
+        // Any other pair among the last three: read the block, pick the plane.
+        const std::vector<int64_t> lead(key.index.begin(), key.index.begin() + (m - 3));
+        const std::array<int64_t, 3> block{shape[size_t(m - 3)], shape[size_t(m - 2)], shape[size_t(m - 1)]};
+        std::vector<std::byte> volume(size_t(block[0] * block[1] * block[2]) * bytes);
+        source.read_volume(key.level, lead, volume);
+        // Local axes 0, 1, 2 are the layer's last three; the one not displayed is fixed at its
+        // step, which follows the leading axes in key.index.
+        const int64_t row_local = key.row_axis - (m - 3), column_local = key.column_axis - (m - 3);
+        std::array<int64_t, 3> at{};
+        at[size_t(3 - row_local - column_local)] = key.index[size_t(m - 3)];
+        for (int64_t r = 0; r < out.size[1]; ++r) {
+            for (int64_t c = 0; c < out.size[0]; ++c) {
+                at[size_t(row_local)] = r;
+                at[size_t(column_local)] = c;
+                copy_element(volume, size_t((at[0] * block[1] + at[1]) * block[2] + at[2]), out.bytes, size_t(r * out.size[0] + c), bytes);
+            }
+        }
+        return out;
+    }
+
+    // Reads the volume for key, permuted so that x, y, z follow the displayed axes c2, c1, c0.
+    static Pixels read_volume(const data::ArraySource &source, const VolumeKey &key) {
+        const std::vector<int64_t> &shape = source.level_shape(key.level);
+        const int64_t m = int64_t(shape.size());
+        const size_t bytes = data::dtype_bytes(source.dtype());
+        const std::array<int64_t, 3> block{shape[size_t(m - 3)], shape[size_t(m - 2)], shape[size_t(m - 1)]};
+        Pixels out;
+        out.size = {shape[size_t(key.axes[2])], shape[size_t(key.axes[1])], shape[size_t(key.axes[0])]};
+        out.bytes.resize(size_t(block[0] * block[1] * block[2]) * bytes);
+        if (key.axes == std::array<int64_t, 3>{m - 3, m - 2, m - 1}) {
+            source.read_volume(key.level, key.index, out.bytes);
+            return out;
+        }
+        std::vector<std::byte> raw(out.bytes.size());
+        source.read_volume(key.level, key.index, raw);
+        std::array<int64_t, 3> at{};
+        size_t to = 0;
+        for (int64_t z = 0; z < out.size[2]; ++z) {
+            for (int64_t y = 0; y < out.size[1]; ++y) {
+                for (int64_t x = 0; x < out.size[0]; ++x) {
+                    at[size_t(key.axes[0] - (m - 3))] = z;
+                    at[size_t(key.axes[1] - (m - 3))] = y;
+                    at[size_t(key.axes[2] - (m - 3))] = x;
+                    copy_element(raw, size_t((at[0] * block[1] + at[1]) * block[2] + at[2]), out.bytes, to++, bytes);
+                }
+            }
+        }
+        return out;
+    }
+
+    void filter(GLenum target, const std::string &interpolation) {
+        const GLint f = interpolation == "linear" ? GL_LINEAR : GL_NEAREST;
+        gl->glTexParameteri(target, GL_TEXTURE_MIN_FILTER, f);
+        gl->glTexParameteri(target, GL_TEXTURE_MAG_FILTER, f);
+        gl->glTexParameteri(target, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+        gl->glTexParameteri(target, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+        gl->glTexParameteri(target, GL_TEXTURE_WRAP_R, GL_CLAMP_TO_EDGE);
+    }
+
+    void blending(const std::string &mode) {
+        if (mode == "opaque") {
+            gl->glDisable(GL_BLEND);
+            return;
+        }
+        gl->glEnable(GL_BLEND);
+        if (mode == "minimum") {
+            gl->glBlendEquation(GL_MIN);
+        } else if (mode == "additive") {
+            gl->glBlendEquation(GL_FUNC_ADD);
+            gl->glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE, GL_ZERO, GL_ONE);
+        } else {  // translucent, translucent_no_depth (the renderer has no depth buffer)
+            gl->glBlendEquation(GL_FUNC_ADD);
+            gl->glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ZERO, GL_ONE);
+        }
+    }
+
+    void warn_once(const LayerState &layer, const std::string &why) {
+        if (warned.insert(layer.id + why).second) spdlog::warn("layer {} is not drawn: {}", layer.id, why);
+    }
+
+    void draw_plane(const LayerState &layer, const RenderScene &scene) {
+        const data::ArraySource &source = *layer.source;
+        const std::vector<int64_t> displayed = scene.dims.displayed();
+        const auto axes = layer_axes(source, scene.dims, displayed);
+        if (!axes) return;  // the layer does not span the shown axes, as in napari
+        const int64_t m = int64_t(source.shape().size());
+        if ((*axes)[0] < m - 3 || (*axes)[1] < m - 3) {
+            return warn_once(layer, "2D views of axes before the last three are not supported");
+        }
+        PlaneKey key{&source, layer.level, {}, (*axes)[0], (*axes)[1]};
+        const size_t offset = scene.dims.nsteps.size() - size_t(m);
+        for (int64_t axis = 0; axis < m; ++axis) {
+            if (axis == key.row_axis || axis == key.column_axis) continue;
+            key.index.push_back(level_index(source, layer.level, size_t(axis), scene.dims.current_step[offset + size_t(axis)]));
+        }
+        LayerTextures &t = layers[layer.id];
+        if (t.plane == 0) gl->glGenTextures(1, &t.plane);
+        gl->glActiveTexture(GL_TEXTURE0);
+        gl->glBindTexture(GL_TEXTURE_2D, t.plane);
+        if (t.plane_key != key) {
+            const Pixels pixels = read_plane(source, key);
+            const auto [internal, type] = formats(source.dtype());
+            gl->glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+            gl->glTexImage2D(GL_TEXTURE_2D, 0, internal, GLsizei(pixels.size[0]), GLsizei(pixels.size[1]), 0, GL_RED, type,
+                             pixels.bytes.data());
+            ++uploads;
+            t.plane_key = key;
+        }
+        filter(GL_TEXTURE_2D, layer.interpolation2d);
+        gl->glActiveTexture(GL_TEXTURE1);
+        gl->glBindTexture(GL_TEXTURE_2D, colormap(layer.colormap));
+
+        layer2d.bind();
+        layer2d.setUniformValue("u_data", 0);
+        layer2d.setUniformValue("u_colormap", 1);
+        layer2d.setUniformValue("u_size", float(source.shape()[size_t(key.column_axis)]), float(source.shape()[size_t(key.row_axis)]));
+        layer2d.setUniformValue("u_center", float(scene.camera.center[2]), float(scene.camera.center[1]));
+        layer2d.setUniformValue("u_zoom", float(scene.camera.zoom));
+        layer2d.setUniformValue("u_viewport", float(scene.width), float(scene.height));
+        layer2d.setUniformValue("u_scale", float(scale_of(source.dtype())));
+        layer2d.setUniformValue("u_clim", float(layer.contrast_limits[0]), float(layer.contrast_limits[1]));
+        layer2d.setUniformValue("u_gamma", float(layer.gamma));
+        layer2d.setUniformValue("u_opacity", float(layer.opacity));
+        blending(layer.blending);
+        gl->glBindVertexArray(vao);
+        gl->glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+    }
+
+    void draw_volume(const LayerState &layer, const RenderScene &scene) {
+        const data::ArraySource &source = *layer.source;
+        const int64_t m = int64_t(source.shape().size());
+        if (m < 3) return warn_once(layer, "a 2D layer is not drawn in the 3D view yet");
+        const auto axes = layer_axes(source, scene.dims, scene.dims.displayed());
+        if (!axes || std::any_of(axes->begin(), axes->end(), [&](int64_t a) { return a < m - 3; })) {
+            return warn_once(layer, "3D views of axes before the last three are not supported");
+        }
+        VolumeKey key{&source, layer.level, leading_index(source, layer.level, scene.dims, 3), {(*axes)[0], (*axes)[1], (*axes)[2]}};
+        LayerTextures &t = layers[layer.id];
+        if (t.volume == 0) gl->glGenTextures(1, &t.volume);
+        gl->glActiveTexture(GL_TEXTURE0);
+        gl->glBindTexture(GL_TEXTURE_3D, t.volume);
+        const std::vector<int64_t> &level_shape = source.level_shape(layer.level);
+        const std::array<float, 3> level_size{float(level_shape[size_t(key.axes[2])]), float(level_shape[size_t(key.axes[1])]),
+                                              float(level_shape[size_t(key.axes[0])])};
+        if (t.volume_key != key) {
+            const Pixels pixels = read_volume(source, key);
+            const auto [internal, type] = formats(source.dtype());
+            gl->glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+            gl->glTexImage3D(GL_TEXTURE_3D, 0, internal, GLsizei(pixels.size[0]), GLsizei(pixels.size[1]),
+                             GLsizei(pixels.size[2]), 0, GL_RED, type, pixels.bytes.data());
+            ++uploads;
+            t.volume_key = key;
+        }
+        filter(GL_TEXTURE_3D, layer.interpolation3d);
+        gl->glActiveTexture(GL_TEXTURE1);
+        gl->glBindTexture(GL_TEXTURE_2D, colormap(layer.colormap));
+
+        // World extent of the shown axes (level voxels times the level's downsampling).
+        const std::vector<int64_t> &base = source.shape();
+        const float sx = float(base[size_t(key.axes[2])]), sy = float(base[size_t(key.axes[1])]), sz = float(base[size_t(key.axes[0])]);
+        const double step = layer.sample_step * std::max({sx / level_size[0], sy / level_size[1], sz / level_size[2]});
+        const auto r = rotation(scene.camera.angles);
+        static const std::map<std::string, int, std::less<>> kModes = {
+            {"mip", 0}, {"minip", 1}, {"attenuated_mip", 2}, {"iso", 3}, {"translucent", 4}, {"average", 5}, {"additive", 6}};
+        volume.bind();
+        volume.setUniformValue("u_data", 0);
+        volume.setUniformValue("u_colormap", 1);
+        volume.setUniformValue("u_viewport", float(scene.width), float(scene.height));
+        volume.setUniformValue("u_size", sx, sy, sz);
+        volume.setUniformValue("u_center", float(scene.camera.center[2]), float(scene.camera.center[1]), float(scene.camera.center[0]));
+        volume.setUniformValue("u_right", float(r[0][0]), float(r[1][0]), float(r[2][0]));
+        volume.setUniformValue("u_down", float(r[0][1]), float(r[1][1]), float(r[2][1]));
+        volume.setUniformValue("u_forward", float(r[0][2]), float(r[1][2]), float(r[2][2]));
+        volume.setUniformValue("u_zoom", float(scene.camera.zoom));
+        volume.setUniformValue("u_fov", float(scene.camera.perspective * std::numbers::pi / 180.0));
+        volume.setUniformValue("u_step", float(step));
+        volume.setUniformValue("u_mode", kModes.at(layer.volume_mode));
+        volume.setUniformValue("u_scale", float(scale_of(source.dtype())));
+        volume.setUniformValue("u_clim", float(layer.contrast_limits[0]), float(layer.contrast_limits[1]));
+        volume.setUniformValue("u_gamma", float(layer.gamma));
+        volume.setUniformValue("u_opacity", float(layer.opacity));
+        volume.setUniformValue("u_iso", float(layer.iso_threshold));
+        volume.setUniformValue("u_attenuation", float(layer.attenuation));
+        blending(layer.blending);
+        gl->glBindVertexArray(vao);
+        gl->glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+    }
+
+    // R = Rz(g) Ry(b) Rx(a), row-major, as the camera reducer composes it.
+    static std::array<std::array<double, 3>, 3> rotation(const std::array<double, 3> &deg) {
+        const double a = deg[0] * std::numbers::pi / 180, b = deg[1] * std::numbers::pi / 180, g = deg[2] * std::numbers::pi / 180;
+        const double ca = std::cos(a), sa = std::sin(a), cb = std::cos(b), sb = std::sin(b), cg = std::cos(g), sg = std::sin(g);
+        return {{{cb * cg, sa * sb * cg - ca * sg, ca * sb * cg + sa * sg},
+                 {cb * sg, sa * sb * sg + ca * cg, ca * sb * sg - sa * cg},
+                 {-sb, sa * cb, ca * cb}}};
+    }
+
+    Frame render(const RenderScene &scene) {
+        if (!fbo || fbo->width() != scene.width || fbo->height() != scene.height) {
+            fbo = std::make_unique<QOpenGLFramebufferObject>(scene.width, scene.height);
+            SCENEHOST_ASSERT(fbo->isValid(), "a framebuffer of the canvas size can be made");
+        }
+        fbo->bind();
+        gl->glViewport(0, 0, scene.width, scene.height);
+        gl->glDisable(GL_DEPTH_TEST);
+        gl->glClearColor(scene.background[0], scene.background[1], scene.background[2], scene.background[3]);
+        gl->glClear(GL_COLOR_BUFFER_BIT);
+        for (const LayerState &layer : scene.layers) {
+            if (!layer.visible) continue;
+            if (scene.dims.ndisplay == 3) {
+                draw_volume(layer, scene);
+            } else {
+                draw_plane(layer, scene);
+            }
+        }
+        Frame frame{scene.width, scene.height, std::vector<uint8_t>(size_t(scene.width) * size_t(scene.height) * 4), scene.versions};
+        gl->glPixelStorei(GL_PACK_ALIGNMENT, 1);
+        gl->glReadPixels(0, 0, scene.width, scene.height, GL_RGBA, GL_UNSIGNED_BYTE, frame.rgba.data());
+        // GL's first row is the bottom one.
+        const size_t row = size_t(scene.width) * 4;
+        for (size_t top = 0, bottom = size_t(scene.height) - 1; top < bottom; ++top, --bottom) {
+            std::swap_ranges(frame.rgba.begin() + ptrdiff_t(top * row), frame.rgba.begin() + ptrdiff_t((top + 1) * row),
+                             frame.rgba.begin() + ptrdiff_t(bottom * row));
+        }
+        fbo->release();
+        const GLenum error = gl->glGetError();
+        SCENEHOST_ASSERT(error == GL_NO_ERROR, "the frame rendered without a GL error (" + std::to_string(error) + ")");
+        return frame;
+    }
+};
+
+Renderer::Renderer(QOpenGLContext &context) : impl_(std::make_unique<Impl>(context)) {}
+Renderer::~Renderer() = default;
+Frame Renderer::render(const RenderScene &scene) { return impl_->render(scene); }
+uint64_t Renderer::texture_uploads() const { return impl_->uploads; }
+
+}  // namespace scenehost::render

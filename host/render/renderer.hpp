@@ -1,0 +1,42 @@
+// The GL renderer: draws a RenderScene into a framebuffer of the canvas size and reads it
+// back. Lives on the thread whose QOpenGLContext is current. Layer data is uploaded once per
+// plane (2D) or volume (3D) and re-uploaded only when what is shown changes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "render/render_scene.hpp"
+
+class QOpenGLContext;
+
+namespace scenehost::render {
+
+struct Frame {
+    int width = 0, height = 0;
+    std::vector<uint8_t> rgba;  // width * height * 4 bytes, top row first
+    std::map<std::string, uint64_t, std::less<>> versions;  // the store versions it shows
+};
+
+class Renderer {
+public:
+    // `context` must be current on the calling thread for the renderer's whole life.
+    explicit Renderer(QOpenGLContext &context);
+    ~Renderer();
+    Renderer(const Renderer &) = delete;
+    Renderer &operator=(const Renderer &) = delete;
+
+    Frame render(const RenderScene &scene);
+
+    // Layer data uploads (glTexImage2D/3D of pixels) since construction.
+    uint64_t texture_uploads() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace scenehost::render
