@@ -254,7 +254,7 @@ int main(int argc, char **argv) {
     {
         const std::string audit = fmt::format("/tmp/scenehost-load-{}.jsonl", getpid());
         scenehost::test::HostProcess host({"--plugin-dir", SCENEHOST_FIXTURE_PLUGIN_DIR "/layer_echo", "--updates-per-s",
-                                           "1000000", "--no-deflate", "--fsync", "batch", "--audit-log", audit});
+                                           "1000000", "--no-deflate", "--fsync", "batch", "--no-render", "--audit-log", audit});
         host_stats = run(tcp::endpoint(net::ip::make_address("127.0.0.1"), host.port()), true, o);
         host.stop();
         std::remove(audit.c_str());

@@ -28,6 +28,9 @@ int main(int argc, char **argv) {
     auto *serve = cli.add_subcommand("serve", "Run the host");
     serve->add_option("--plugin-dir", serve_options.plugin_dirs, "Plugin directory (repeatable)");
     serve->add_flag("--demo", serve_options.demo, "Serve the built-in demo scene");
+    serve->add_flag("--no-render", serve_options.no_render, "Run the control channel only (no display, no GL)");
+    serve->add_option("--display", serve_options.display,
+                      "X display for offscreen GL: auto ($DISPLAY, else a private Xvfb), xvfb, or :N");
     serve->add_option("--listen", serve_options.listen, "ADDRESS:PORT to listen on (port 0: any free port)");
     serve->add_option("--audit-log", serve_options.audit_log, "Audit log file (JSON Lines)");
     serve->add_option("--heartbeat-s", serve_options.heartbeat_s, "Heartbeat period in seconds")

@@ -20,6 +20,10 @@
 #include "data/demo_scene.hpp"
 #include "engine/command_registry.hpp"
 #include "engine/state_engine.hpp"
+#include "render/frame_slot.hpp"
+#include "render/gl_context.hpp"
+#include "render/png.hpp"
+#include "render/render_scene.hpp"
 #include "session/control_hub.hpp"
 #include "transport/listener.hpp"
 #include "plugin/plugin_registry.hpp"
@@ -29,6 +33,29 @@
 namespace scenehost::app {
 namespace {
 
+
+// scene.screenshot: the newest rendered frame as a PNG, with the store versions it shows, so a
+// client (an agent, a test) can wait for the picture of its own change.
+engine::CommandResult screenshot(const render::FrameSlot &latest, const boost::json::array &args,
+                                 const boost::json::object &kwargs) {
+    if (!args.empty() || !kwargs.empty()) {
+        return engine::CommandError{"command.invalid", "scene.screenshot takes no arguments", {}};
+    }
+    const auto frame = latest.get();
+    if (frame == nullptr) {
+        return engine::CommandError{"command.retryable", "no frame has been rendered yet; ask again", {}};
+    }
+    const std::string png = render::encode_png(frame->frame);
+    boost::json::object versions;
+    for (const auto &[scope, version] : frame->frame.versions) versions[scope] = version;
+    return engine::CommandResult(boost::json::object{{"format", "png"},
+                                                     {"width", frame->frame.width},
+                                                     {"height", frame->frame.height},
+                                                     {"sequence", frame->sequence},
+                                                     {"captured_us", frame->captured_us},
+                                                     {"versions", std::move(versions)},
+                                                     {"data", render::base64(png)}});
+}
 
 }  // namespace
 
@@ -67,12 +94,42 @@ int run_serve_command(const ServeOptions &options) {
     audit_config.fsync = *store::parse_fsync_policy(options.fsync);  // CLI11 checked the spelling
     auto audit = store::AuditLog::open(audit_config, clock);
     engine::StateEngine engine(store, registry, *audit, clock);
-    engine.seed(boost::json::serialize(options.demo ? data::demo_scene_description() : data::empty_scene_description()));
+    const data::Scene scene = options.demo ? data::demo_scene() : data::empty_scene();
+    engine.seed(boost::json::serialize(scene.description));
+
+    // Rendering: the newest scene goes to the render thread after every change; the newest
+    // frame waits in `latest` for whoever shows it.
+    render::FrameSlot latest;
+    std::optional<render::QtRuntime> qt;
+    std::unique_ptr<render::RenderWorker> renderer;
+    if (!options.no_render) {
+        std::string missing;
+        for (const char *scope : {"view", "dims", "camera", "layer", "volume"}) {
+            if (registry.reducer(scope) == nullptr) missing += (missing.empty() ? "" : ", ") + std::string(scope);
+        }
+        if (!missing.empty()) {
+            throw std::runtime_error(fmt::format(
+                "rendering needs a reducer for each of the scopes view, dims, camera, layer and volume; none is "
+                "loaded for: {} (load the shipped plugins, or pass --no-render)",
+                missing));
+        }
+        qt.emplace(options.display);
+        renderer = std::make_unique<render::RenderWorker>(
+            *qt, [&latest](std::shared_ptr<const render::RenderedFrame> frame) { latest.put(std::move(frame)); });
+        spdlog::info("rendering on display {} with {}", qt->display().name(), renderer->gl_description());
+        store.subscribe([&](const store::ChangeSet &) { renderer->submit(render::project_scene(store, scene.sources)); });
+        renderer->submit(render::project_scene(store, scene.sources));
+    }
 
     engine::CommandRegistry commands;
     commands.add("scene.snapshot", [&store](const boost::json::array &, const boost::json::object &) {
         return engine::CommandResult(boost::json::value(broadcast::compose_scene(store)));
     });
+    if (renderer) {
+        commands.add("scene.screenshot", [&latest](const boost::json::array &args, const boost::json::object &kwargs) {
+            return screenshot(latest, args, kwargs);
+        });
+    }
 
     boost::asio::io_context io;
     session::SessionConfig session_config;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -50,6 +51,9 @@ public:
 
     const std::vector<int64_t> &shape() const { return level_shape(0); }
 };
+
+// Layer id -> its data. Sources are read by the render thread only; they are immutable.
+using SourceMap = std::map<std::string, std::shared_ptr<const ArraySource>, std::less<>>;
 
 // The layer description reducers seed from (docs/sdk.md): id, name, shape, dtype, axis labels,
 // multiscale levels with their downsample factors.

@@ -4,14 +4,18 @@
 
 namespace scenehost::data {
 
-boost::json::object demo_scene_description() {
-    boost::json::object volume = describe_layer("layer-0", *make_demo_volume());
+Scene demo_scene() {
+    Scene scene;
+    scene.sources.emplace("layer-0", make_demo_volume());
+    scene.sources.emplace("layer-1", make_demo_image());
+    boost::json::object volume = describe_layer("layer-0", *scene.sources.at("layer-0"));
     volume["colormap"] = "magma";
-    boost::json::object image = describe_layer("layer-1", *make_demo_image());
+    boost::json::object image = describe_layer("layer-1", *scene.sources.at("layer-1"));
     image["contrast_limits"] = {0, 4095};
-    return {{"layers", {std::move(volume), std::move(image)}}, {"canvas_size", {1280, 720}}};
+    scene.description = {{"layers", {std::move(volume), std::move(image)}}, {"canvas_size", {1280, 720}}};
+    return scene;
 }
 
-boost::json::object empty_scene_description() { return {{"layers", boost::json::array()}, {"canvas_size", {1280, 720}}}; }
+Scene empty_scene() { return {{{"layers", boost::json::array()}, {"canvas_size", {1280, 720}}}, {}}; }
 
 }  // namespace scenehost::data

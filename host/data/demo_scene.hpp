@@ -1,15 +1,23 @@
-// The built-in demo scene, so `scenehost serve --demo` needs no files: a procedural 3D volume
-// and a 2D image over its last two axes.
+// Scenes the host can serve: their description (what the reducers seed from, docs/sdk.md)
+// together with the data behind each layer.
 #pragma once
 
 #include <boost/json/object.hpp>
 
+#include "data/array_source.hpp"
+
 namespace scenehost::data {
 
-// The scene description the reducers seed from (docs/sdk.md, "Scene description").
-boost::json::object demo_scene_description();
+struct Scene {
+    boost::json::object description;
+    SourceMap sources;
+};
 
-// A scene with no layers, for a host started without data.
-boost::json::object empty_scene_description();
+// The built-in demo, so `scenehost serve --demo` needs no files: layer-0 a procedural 3D volume
+// (magma), layer-1 a 2D image over its last two axes.
+Scene demo_scene();
+
+// No layers, for a host started without data.
+Scene empty_scene();
 
 }  // namespace scenehost::data

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/assert.hpp"
 
@@ -42,6 +44,12 @@ char *g_argv[] = {g_arg0, nullptr};
 QtRuntime::QtRuntime(std::string_view display_mode) : display_(Display::acquire(display_mode)) {
     SCENEHOST_ASSERT(QCoreApplication::instance() == nullptr, "one Qt runtime per process");
     setenv("QT_QPA_PLATFORM", "offscreen", 1);
+    if (std::getenv("XDG_RUNTIME_DIR") == nullptr) {
+        // Qt wants a private runtime directory; make the one it would pick, without the warning.
+        const std::string dir = "/tmp/runtime-" + std::to_string(getuid());
+        mkdir(dir.c_str(), 0700);
+        setenv("XDG_RUNTIME_DIR", dir.c_str(), 1);
+    }
     setenv("DISPLAY", display_.name().c_str(), 1);
     qInstallMessageHandler(log_qt_message);
     app_ = std::make_unique<QGuiApplication>(g_argc, g_argv);

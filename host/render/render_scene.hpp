@@ -62,7 +62,7 @@ struct RenderScene {
 };
 
 // Layer id -> its data. Every layer the store holds has one.
-using SourceMap = std::map<std::string, std::shared_ptr<const data::ArraySource>, std::less<>>;
+using data::SourceMap;
 
 LayerState project_layer(const store::SceneStore &store, std::string_view id, const SourceMap &sources);
 DimsState project_dims(const store::SceneStore &store);

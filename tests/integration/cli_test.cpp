@@ -91,3 +91,10 @@ TEST_CASE("serve reads its options from a TOML config file") {
     CHECK_THAT(missing.output, Catch::Contains(dir + "/missing.toml"));
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("serve refuses to render without the reducers the renderer reads, naming them") {
+    const Run r = run("serve --plugin-dir " + kFixtures + "/good_echo --audit-log /tmp/scenehost-cli-test.jsonl");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Catch::Contains("none is loaded for: view, dims, camera, layer, volume") &&
+                             Catch::Contains("--no-render"));
+}

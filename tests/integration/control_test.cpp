@@ -2,6 +2,8 @@
 // clients, every frame checked by the protocol validator. Rows of the spec's testing matrix
 // (§15) that the control channel covers, bad input, resume, auth, heartbeats.
 #include <algorithm>
+#include <QByteArray>
+#include <QImage>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -45,7 +47,7 @@ TEST_CASE("connect: welcome, then the notify.scene baseline with seq 0") {
     CHECK(p.at("features").at("notify.layers").at("resume") == true);
     CHECK(p.at("features").at("notify.dims").at("resume") == false);
     CHECK(p.at("features").at("notify.telemetry").at("enabled") == false);
-    CHECK(p.at("features").at("call.command").at("commands") == json::array{"scene.snapshot"});
+    CHECK(p.at("features").at("call.command").at("commands") == json::array{"scene.screenshot", "scene.snapshot"});
     const json::object scene = c.expect("notify.scene");
     CHECK(scene.at("seq") == 0);
     CHECK(scene.at("delta_token") == p.at("features").at("notify.scene").at("resume_state").at("delta_token"));
@@ -223,6 +225,64 @@ TEST_CASE("volume and multiscale intents ride notify.layers under namespaced key
     const json::object scene = payload(c.expect("reply.command")).at("result").as_object();
     CHECK(scene.at("layers").at(0).at("volume").at("mode") == "attenuated_mip");
     CHECK(scene.at("layers").at(0).at("multiscale").at("level") == 1);
+}
+
+namespace {
+
+// Calls scene.screenshot until the frame shows at least `layer_version` of the layer scope.
+json::object screenshot_showing(ControlClient &c, uint64_t layer_version) {
+    for (int attempt = 0; attempt < 400; ++attempt) {
+        c.command("scene.screenshot");
+        json::object reply = c.next();
+        while (reply.at("type") != "reply.command" && reply.at("type") != "error.command") reply = c.next();
+        if (reply.at("type") == "reply.command") {
+            const json::object result = payload(reply).at("result").as_object();
+            if (result.at("versions").at("layer").to_number<uint64_t>() >= layer_version) return result;
+        } else {
+            INFO(json::serialize(reply));
+            REQUIRE(payload(reply).at("code") == "command.retryable");  // no frame yet
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    FAIL("no frame showed layer version " << layer_version);
+    return {};
+}
+
+QImage decode(const json::object &shot) {
+    const QByteArray png = QByteArray::fromBase64(QByteArray(shot.at("data").as_string().c_str()));
+    QImage image = QImage::fromData(png, "PNG");
+    REQUIRE_FALSE(image.isNull());
+    return image.convertToFormat(QImage::Format_RGBA8888);
+}
+
+int lit_pixels(const QImage &image) {
+    int lit = 0;
+    for (int y = 0; y < image.height(); y += 4) {
+        for (int x = 0; x < image.width(); x += 4) lit += (image.pixel(x, y) & 0xffffff) != 0;
+    }
+    return lit;
+}
+
+}  // namespace
+
+TEST_CASE("scene.screenshot: the rendered demo as a PNG, and the picture of a change once drawn") {
+    HostProcess host(host_args());
+    ControlClient c(host.port());
+    c.handshake();
+    c.expect("notify.scene");
+    const json::object first = screenshot_showing(c, 0);
+    CHECK(first.at("format") == "png");
+    CHECK(first.at("width") == 1280);
+    CHECK(first.at("height") == 720);
+    const QImage before = decode(first);
+    CHECK(before.width() == 1280);
+    CHECK(lit_pixels(before) > 1000);  // the demo image and volume slice
+
+    c.update("layer", "main", "visible", false);
+    const uint64_t version = payload(c.expect("ack.state")).at("version").to_number<uint64_t>();
+    const json::object after = screenshot_showing(c, version);
+    CHECK(lit_pixels(decode(after)) == 0);  // nothing but the black background
+    CHECK(after.at("sequence").to_number<uint64_t>() > first.at("sequence").to_number<uint64_t>());
 }
 
 TEST_CASE("command lane: reply, not found, forbidden") {
@@ -523,7 +583,8 @@ TEST_CASE("a critical fault: the pending ack, notify.error critical, goodbye, cl
     // The audit log may not grow past 8 KiB: some intent's line will not fit (a full disk).
     const fs::path audit = temp_file("critical-audit.jsonl");
     fs::remove(audit);
-    HostProcess host(host_args({"--audit-log", audit.string()}), {.max_file_bytes = 8192});
+    // No rendering: Mesa's shader cache would meet the file size limit first.
+    HostProcess host(host_args({"--audit-log", audit.string(), "--no-render"}), {.max_file_bytes = 8192});
     ControlClient a(host.port()), b(host.port());
     for (ControlClient *c : {&a, &b}) {
         c->handshake();

@@ -1,0 +1,119 @@
+#include "render/render_worker.hpp"
+
+#include <QOffscreenSurface>
+#include <future>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+
+#include "base/assert.hpp"
+#include "render/gl_context.hpp"
+
+namespace scenehost::render {
+namespace {
+
+int64_t now_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+RenderWorker::RenderWorker(const QtRuntime &qt, Sink sink, RenderWorkerConfig config)
+    : sink_(std::move(sink)), config_(config), surface_(qt.make_surface()) {
+    std::promise<std::string> ready;
+    std::future<std::string> started = ready.get_future();
+    thread_ = std::thread([this, &ready] { run(ready); });
+    const std::string error = started.get();  // "" once the context is current
+    if (!error.empty()) {
+        thread_.join();
+        throw std::runtime_error(error);
+    }
+}
+
+RenderWorker::~RenderWorker() {
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+}
+
+void RenderWorker::submit(RenderScene scene) {
+    {
+        std::lock_guard lock(mutex_);
+        pending_ = std::move(scene);
+        ++stats_.submitted;
+    }
+    wake_.notify_one();
+}
+
+RenderWorker::Stats RenderWorker::stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+void RenderWorker::run(std::promise<std::string> &ready) {
+    std::optional<GlContext> context;
+    try {
+        context.emplace(*surface_);
+    } catch (const std::runtime_error &e) {  // the only thing GlContext throws: report it at start-up
+        ready.set_value(e.what());
+        return;
+    }
+    gl_description_ = context->description();
+    Renderer renderer(context->context());
+    ready.set_value("");  // `ready` dies with the constructor from here on
+
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point last_frame = Clock::now() - std::chrono::hours(1);
+    std::shared_ptr<const RenderedFrame> previous;
+    uint64_t sequence = 0;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        const bool idle_repeat = config_.keep_alive.count() > 0 && previous != nullptr;
+        const auto keep_alive_at = last_frame + config_.keep_alive;
+        auto ready_to_draw = [&] { return stop_ || pending_.has_value(); };
+        if (idle_repeat) {
+            wake_.wait_until(lock, keep_alive_at, ready_to_draw);
+        } else {
+            wake_.wait(lock, ready_to_draw);
+        }
+        if (stop_) return;
+        if (!pending_) {  // nothing new for a while: repeat the picture
+            auto repeat = std::make_shared<RenderedFrame>(*previous);
+            repeat->sequence = ++sequence;
+            repeat->captured_us = now_us();
+            repeat->keep_alive = true;
+            ++stats_.repeated;
+            last_frame = Clock::now();
+            lock.unlock();
+            sink_(repeat);
+            lock.lock();
+            continue;
+        }
+        // At most fps_target frames per second: wait out the interval, taking newer scenes.
+        const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / pending_->fps_target));
+        if (Clock::now() < last_frame + interval) {
+            wake_.wait_until(lock, last_frame + interval, [&] { return stop_; });
+            if (stop_) return;
+        }
+        RenderScene scene = std::move(*pending_);
+        pending_.reset();
+        lock.unlock();
+
+        auto rendered = std::make_shared<RenderedFrame>();
+        rendered->frame = renderer.render(scene);
+        rendered->sequence = ++sequence;
+        rendered->captured_us = now_us();
+        last_frame = Clock::now();
+        previous = rendered;
+        sink_(rendered);
+
+        lock.lock();
+        ++stats_.rendered;
+        stats_.uploads = renderer.texture_uploads();
+    }
+}
+
+}  // namespace scenehost::render

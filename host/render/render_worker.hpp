@@ -1,0 +1,76 @@
+// The render thread: owns a GL context and the renderer, takes the newest scene from a
+// latest-value mailbox (a burst of 100 slider moves renders the last state, not 100 frames),
+// renders on change at most at the scene's fps target, and repeats the last frame at a low
+// keep-alive rate so that new viewers get a picture. Frames go to a sink on the render thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "render/renderer.hpp"
+
+class QOffscreenSurface;
+
+namespace scenehost::render {
+
+class QtRuntime;
+
+// A rendered frame as the pixel side sees it.
+struct RenderedFrame {
+    Frame frame;
+    uint64_t sequence = 0;         // 1, 2, ... per worker; keep-alive repeats get their own
+    int64_t captured_us = 0;       // system clock, microseconds since the epoch
+    bool keep_alive = false;       // a repeat of the previous picture
+};
+
+struct RenderWorkerConfig {
+    std::chrono::milliseconds keep_alive{1000};  // repeat the last frame this often when idle; 0: never
+};
+
+class RenderWorker {
+public:
+    using Sink = std::function<void(std::shared_ptr<const RenderedFrame>)>;
+
+    // Starts the thread and makes its GL context; throws std::runtime_error (naming what the
+    // driver offered) when it cannot, before returning.
+    RenderWorker(const QtRuntime &qt, Sink sink, RenderWorkerConfig config = {});
+    ~RenderWorker();  // stops and joins
+    RenderWorker(const RenderWorker &) = delete;
+    RenderWorker &operator=(const RenderWorker &) = delete;
+
+    // Replaces whatever scene is waiting; never blocks on rendering.
+    void submit(RenderScene scene);
+
+    struct Stats {
+        uint64_t submitted = 0;
+        uint64_t rendered = 0;     // frames drawn (not counting keep-alive repeats)
+        uint64_t repeated = 0;     // keep-alive repeats
+        uint64_t uploads = 0;      // texture uploads so far
+    };
+    Stats stats() const;
+    std::string gl_description() const { return gl_description_; }
+
+private:
+    void run(std::promise<std::string> &ready);
+
+    Sink sink_;
+    RenderWorkerConfig config_;
+    std::unique_ptr<QOffscreenSurface> surface_;
+    std::string gl_description_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::optional<RenderScene> pending_;
+    bool stop_ = false;
+    Stats stats_;
+    std::thread thread_;
+};
+
+}  // namespace scenehost::render
