@@ -6,6 +6,7 @@
 #include <QOpenGLShaderProgram>
 #include <QOpenGLVersionFunctionsFactory>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <numbers>
@@ -85,7 +86,8 @@ std::vector<int64_t> leading_index(const data::ArraySource &source, size_t level
 struct Renderer::Impl {
     QOpenGLContext &context;
     QOpenGLFunctions_3_3_Core *gl;
-    QOpenGLShaderProgram layer2d, volume;
+    QOpenGLShaderProgram layer2d;
+    std::map<std::string, std::unique_ptr<QOpenGLShaderProgram>, std::less<>> volume_programs;  // by mode
     GLuint vao = 0, quad = 0;
     std::unique_ptr<QOpenGLFramebufferObject> fbo;
     std::map<std::string, GLuint, std::less<>> colormaps;
@@ -103,7 +105,6 @@ struct Renderer::Impl {
         gl = QOpenGLVersionFunctionsFactory::get<QOpenGLFunctions_3_3_Core>(&context);
         SCENEHOST_ASSERT(gl != nullptr, "the context offers OpenGL 3.3 core (checked when it was created)");
         build(layer2d, kLayer2dVert, kLayer2dFrag, "layer2d");
-        build(volume, kFullscreenVert, kVolumeFrag, "volume");
         const float corners[] = {0, 0, 1, 0, 0, 1, 1, 1};
         gl->glGenVertexArrays(1, &vao);
         gl->glBindVertexArray(vao);
@@ -125,11 +126,26 @@ struct Renderer::Impl {
     }
 
     // Shaders ship with the host: a compile or link error is a bug, not an input error.
-    static void build(QOpenGLShaderProgram &program, std::string_view vert, std::string_view frag, const char *name) {
+    static void build(QOpenGLShaderProgram &program, std::string_view vert, std::string_view frag, const char *name,
+                      std::string_view defines = {}) {
+        // Defines go right after the #version line.
+        std::string fragment(frag);
+        if (!defines.empty()) fragment.insert(fragment.find('\n') + 1, defines);
         const bool ok = program.addShaderFromSourceCode(QOpenGLShader::Vertex, QByteArray(vert.data(), qsizetype(vert.size()))) &&
-                        program.addShaderFromSourceCode(QOpenGLShader::Fragment, QByteArray(frag.data(), qsizetype(frag.size()))) &&
+                        program.addShaderFromSourceCode(QOpenGLShader::Fragment, QByteArray::fromStdString(fragment)) &&
                         program.link();
         SCENEHOST_ASSERT(ok, std::string("shader program ") + name + " builds: " + program.log().toStdString());
+    }
+
+    QOpenGLShaderProgram &volume_program(const std::string &mode) {
+        static const std::map<std::string, int, std::less<>> kModes = {
+            {"mip", 0}, {"minip", 1}, {"attenuated_mip", 2}, {"iso", 3}, {"translucent", 4}, {"average", 5}, {"additive", 6}};
+        auto [it, inserted] = volume_programs.try_emplace(mode);
+        if (inserted) {
+            it->second = std::make_unique<QOpenGLShaderProgram>();
+            build(*it->second, kFullscreenVert, kVolumeFrag, "volume", "#define MODE " + std::to_string(kModes.at(mode)) + "\n");
+        }
+        return *it->second;
     }
 
     GLuint colormap(const std::string &name) {
@@ -332,8 +348,7 @@ struct Renderer::Impl {
         const float sx = float(base[size_t(key.axes[2])]), sy = float(base[size_t(key.axes[1])]), sz = float(base[size_t(key.axes[0])]);
         const double step = layer.sample_step * std::max({sx / level_size[0], sy / level_size[1], sz / level_size[2]});
         const auto r = rotation(scene.camera.angles);
-        static const std::map<std::string, int, std::less<>> kModes = {
-            {"mip", 0}, {"minip", 1}, {"attenuated_mip", 2}, {"iso", 3}, {"translucent", 4}, {"average", 5}, {"additive", 6}};
+        QOpenGLShaderProgram &volume = volume_program(layer.volume_mode);
         volume.bind();
         volume.setUniformValue("u_data", 0);
         volume.setUniformValue("u_colormap", 1);
@@ -346,7 +361,6 @@ struct Renderer::Impl {
         volume.setUniformValue("u_zoom", float(scene.camera.zoom));
         volume.setUniformValue("u_fov", float(scene.camera.perspective * std::numbers::pi / 180.0));
         volume.setUniformValue("u_step", float(step));
-        volume.setUniformValue("u_mode", kModes.at(layer.volume_mode));
         volume.setUniformValue("u_scale", float(scale_of(source.dtype())));
         volume.setUniformValue("u_clim", float(layer.contrast_limits[0]), float(layer.contrast_limits[1]));
         volume.setUniformValue("u_gamma", float(layer.gamma));
@@ -368,6 +382,8 @@ struct Renderer::Impl {
     }
 
     Frame render(const RenderScene &scene) {
+        using Clock = std::chrono::steady_clock;
+        const auto start = Clock::now();
         if (!fbo || fbo->width() != scene.width || fbo->height() != scene.height) {
             fbo = std::make_unique<QOpenGLFramebufferObject>(scene.width, scene.height);
             SCENEHOST_ASSERT(fbo->isValid(), "a framebuffer of the canvas size can be made");
@@ -385,7 +401,10 @@ struct Renderer::Impl {
                 draw_plane(layer, scene);
             }
         }
-        Frame frame{scene.width, scene.height, std::vector<uint8_t>(size_t(scene.width) * size_t(scene.height) * 4), scene.versions};
+        gl->glFinish();
+        const auto drawn = Clock::now();
+        Frame frame{scene.width, scene.height, std::vector<uint8_t>(size_t(scene.width) * size_t(scene.height) * 4),
+                    scene.versions, 0, 0};
         gl->glPixelStorei(GL_PACK_ALIGNMENT, 1);
         gl->glReadPixels(0, 0, scene.width, scene.height, GL_RGBA, GL_UNSIGNED_BYTE, frame.rgba.data());
         // GL's first row is the bottom one.
@@ -395,6 +414,8 @@ struct Renderer::Impl {
                              frame.rgba.begin() + ptrdiff_t(bottom * row));
         }
         fbo->release();
+        frame.draw_ms = std::chrono::duration<double, std::milli>(drawn - start).count();
+        frame.readback_ms = std::chrono::duration<double, std::milli>(Clock::now() - drawn).count();
         const GLenum error = gl->glGetError();
         SCENEHOST_ASSERT(error == GL_NO_ERROR, "the frame rendered without a GL error (" + std::to_string(error) + ")");
         return frame;

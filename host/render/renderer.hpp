@@ -19,6 +19,8 @@ struct Frame {
     int width = 0, height = 0;
     std::vector<uint8_t> rgba;  // width * height * 4 bytes, top row first
     std::map<std::string, uint64_t, std::less<>> versions;  // the store versions it shows
+    double draw_ms = 0;      // uploads and draw calls until the GPU finished
+    double readback_ms = 0;  // glReadPixels and the row flip
 };
 
 class Renderer {

@@ -12,7 +12,10 @@ uniform vec3 u_forward;
 uniform float u_zoom;      // screen pixels per voxel at the centre
 uniform float u_fov;       // radians; 0 is orthographic
 uniform float u_step;      // voxels between samples
-uniform int u_mode;        // 0 mip, 1 minip, 2 attenuated_mip, 3 iso, 4 translucent, 5 average, 6 additive
+// MODE is defined by the host when it builds one program per mode, so the compiler drops the
+// other modes' branches from the sampling loop: 0 mip, 1 minip, 2 attenuated_mip, 3 iso,
+// 4 translucent, 5 average, 6 additive.
+const int u_mode = MODE;
 uniform float u_scale;     // texture value -> data value
 uniform vec2 u_clim;
 uniform float u_gamma;
@@ -65,6 +68,7 @@ void main() {
         float n = normalised(value);
         if (u_mode == 0) {
             best = max(best, n);
+            if (best >= 1.0) break;  // nothing brighter to find
         } else if (u_mode == 1) {
             best = min(best, n);
         } else if (u_mode == 2) {
