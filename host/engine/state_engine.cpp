@@ -23,6 +23,25 @@ bool all_finite(const boost::json::value &v) {
     return true;
 }
 
+// The value as the audit log can hold it: non-finite numbers become the strings "inf",
+// "-inf" or "nan" (JSON has no such numbers).
+boost::json::value auditable(const boost::json::value &v) {
+    if (const double *d = v.if_double(); d && !std::isfinite(*d)) {
+        return std::isnan(*d) ? "nan" : (*d > 0 ? "inf" : "-inf");
+    }
+    if (const auto *a = v.if_array()) {
+        boost::json::array out;
+        for (const auto &x : *a) out.push_back(auditable(x));
+        return out;
+    }
+    if (const auto *o = v.if_object()) {
+        boost::json::object out;
+        for (const auto &kv : *o) out[kv.key()] = auditable(kv.value());
+        return out;
+    }
+    return v;
+}
+
 }  // namespace
 
 StateEngine::StateEngine(store::SceneStore &store, const plugin::PluginRegistry &plugins, store::AuditLog &audit,
@@ -59,7 +78,7 @@ Rejected StateEngine::reject(const Intent &intent, const IntentSource &source, s
                    .key = std::string(intent.key),
                    .status = "rejected",
                    .writes = {},
-                   .requested_value = intent.value,
+                   .requested_value = auditable(intent.value),
                    .version = version,
                    .error_code = code,
                    .error_message = message});

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "base/assert.hpp"
+#include "base/json_text.hpp"
 #include "protocol/payload_reader.hpp"
 
 namespace scenehost::protocol {
@@ -201,8 +202,7 @@ std::string write_frame(const Envelope &envelope, const json::object &payload) {
     append_string_field(out, serializer, "delta_token", envelope.delta_token);
     append_string_field(out, serializer, "intent_id", envelope.intent_id);
     out += ",\"payload\":";
-    serializer.reset(&payload);
-    append_serialized(out, serializer);
+    base::append_json(out, payload);
     out += '}';
     return out;
 }

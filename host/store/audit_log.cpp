@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/assert.hpp"
+#include "base/json_text.hpp"
 
 namespace scenehost::store {
 namespace {
@@ -117,7 +118,7 @@ std::string AuditLog::format_line(const AuditEntry &e) {
         line["requested"] = e.requested_value;
         line["error"] = {{"code", e.error_code}, {"message", e.error_message}};
     }
-    return boost::json::serialize(line);
+    return base::to_json(line);
 }
 
 std::unique_ptr<AuditLog> AuditLog::open(const AuditConfig &config, const base::Clock &clock) {

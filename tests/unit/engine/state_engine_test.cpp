@@ -127,3 +127,14 @@ TEST_CASE("a reducer's rejection reaches the caller and the audit log") {
     CHECK(line.at("requested") == json::value(1));
     CHECK(line.at("error").at("message").as_string() == "key 'shininess' is not one of level, label, misc");
 }
+
+TEST_CASE("a number beyond a double is refused before any reducer sees it, and audited as text") {
+    Fixture f;
+    const auto outcome = f.apply("fixture", "layer-0", "level", json::parse("1e999"));
+    const auto &r = rejected(outcome);
+    CHECK(r.code == "state.invalid_value");
+    CHECK_THAT(r.message, Catch::Contains("outside the range of a double"));
+    const auto lines = f.audit_lines();
+    REQUIRE_FALSE(lines.empty());
+    CHECK(lines.back().at("requested") == "inf");
+}

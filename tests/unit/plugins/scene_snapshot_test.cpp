@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/json_text.hpp"
 #include "broadcast/scene_snapshot.hpp"
 #include "support/reducer_harness.hpp"
 
@@ -25,7 +26,7 @@ std::string read_file(const std::string &path) {
 TEST_CASE("the snapshot of the test scene matches the golden file byte for byte") {
     ReducerHarness h;
     const std::string path = std::string(SCENEHOST_GOLDEN_DIR) + "/scene_snapshot.json";
-    const std::string actual = json::serialize(broadcast::compose_scene(h.store())) + "\n";
+    const std::string actual = base::to_json(broadcast::compose_scene(h.store())) + "\n";  // as on the wire
     if (std::getenv("SCENEHOST_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << actual;
     const std::string golden = read_file(path);
     INFO("regenerate with SCENEHOST_UPDATE_GOLDEN=1 after checking the difference");
