@@ -317,21 +317,42 @@ struct Renderer::Impl {
     void draw_volume(const LayerState &layer, const RenderScene &scene) {
         const data::ArraySource &source = *layer.source;
         const int64_t m = int64_t(source.shape().size());
-        if (m < 3) return warn_once(layer, "a 2D layer is not drawn in the 3D view yet");
-        const auto axes = layer_axes(source, scene.dims, scene.dims.displayed());
-        if (!axes || std::any_of(axes->begin(), axes->end(), [&](int64_t a) { return a < m - 3; })) {
-            return warn_once(layer, "3D views of axes before the last three are not supported");
+        const std::vector<int64_t> displayed = scene.dims.displayed();
+        VolumeKey key{&source, layer.level, {}, {}};
+        std::array<float, 3> world{};  // extent along x, y, z in world voxels
+        std::array<float, 3> level{};  // the same in the level's voxels
+        if (m == 2) {
+            // napari shows a 2D layer in the 3D view as a plane at 0 on the axis it lacks: a
+            // volume one voxel deep, drawn as its maximum.
+            const auto axes = layer_axes(source, scene.dims, {displayed[1], displayed[2]});
+            if (!axes || *axes != std::vector<int64_t>{0, 1}) return;  // not spanning the view's plane
+            key.axes = {-1, 0, 1};
+            const std::vector<int64_t> &shape = source.level_shape(layer.level);
+            world = {float(source.shape()[1]), float(source.shape()[0]), 1};
+            level = {float(shape[1]), float(shape[0]), 1};
+        } else {
+            const auto axes = layer_axes(source, scene.dims, displayed);
+            if (!axes || std::any_of(axes->begin(), axes->end(), [&](int64_t a) { return a < m - 3; })) {
+                return warn_once(layer, "3D views of axes before the last three are not supported");
+            }
+            key.index = leading_index(source, layer.level, scene.dims, 3);
+            key.axes = {(*axes)[0], (*axes)[1], (*axes)[2]};
+            const std::vector<int64_t> &shape = source.level_shape(layer.level);
+            const std::vector<int64_t> &base = source.shape();
+            world = {float(base[size_t(key.axes[2])]), float(base[size_t(key.axes[1])]), float(base[size_t(key.axes[0])])};
+            level = {float(shape[size_t(key.axes[2])]), float(shape[size_t(key.axes[1])]), float(shape[size_t(key.axes[0])])};
         }
-        VolumeKey key{&source, layer.level, leading_index(source, layer.level, scene.dims, 3), {(*axes)[0], (*axes)[1], (*axes)[2]}};
         LayerTextures &t = layers[layer.id];
         if (t.volume == 0) gl->glGenTextures(1, &t.volume);
         gl->glActiveTexture(GL_TEXTURE0);
         gl->glBindTexture(GL_TEXTURE_3D, t.volume);
-        const std::vector<int64_t> &level_shape = source.level_shape(layer.level);
-        const std::array<float, 3> level_size{float(level_shape[size_t(key.axes[2])]), float(level_shape[size_t(key.axes[1])]),
-                                              float(level_shape[size_t(key.axes[0])])};
         if (t.volume_key != key) {
-            const Pixels pixels = read_volume(source, key);
+            Pixels pixels;
+            if (m == 2) {
+                pixels = read_plane(source, PlaneKey{&source, layer.level, {}, 0, 1});
+            } else {
+                pixels = read_volume(source, key);
+            }
             const auto [internal, type] = formats(source.dtype());
             gl->glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
             gl->glTexImage3D(GL_TEXTURE_3D, 0, internal, GLsizei(pixels.size[0]), GLsizei(pixels.size[1]),
@@ -343,12 +364,11 @@ struct Renderer::Impl {
         gl->glActiveTexture(GL_TEXTURE1);
         gl->glBindTexture(GL_TEXTURE_2D, colormap(layer.colormap));
 
-        // World extent of the shown axes (level voxels times the level's downsampling).
-        const std::vector<int64_t> &base = source.shape();
-        const float sx = float(base[size_t(key.axes[2])]), sy = float(base[size_t(key.axes[1])]), sz = float(base[size_t(key.axes[0])]);
-        const double step = layer.sample_step * std::max({sx / level_size[0], sy / level_size[1], sz / level_size[2]});
+        // Steps are in the level's voxels, so a coarser level takes fewer samples.
+        const float sx = world[0], sy = world[1], sz = world[2];
+        const double step = layer.sample_step * std::max({sx / level[0], sy / level[1], sz / level[2]});
         const auto r = rotation(scene.camera.angles);
-        QOpenGLShaderProgram &volume = volume_program(layer.volume_mode);
+        QOpenGLShaderProgram &volume = volume_program(m == 2 ? "mip" : layer.volume_mode);
         volume.bind();
         volume.setUniformValue("u_data", 0);
         volume.setUniformValue("u_colormap", 1);

@@ -220,6 +220,23 @@ TEST_CASE("MIP of a volume with one bright voxel shows it where the camera proje
     CHECK(pixel(close, 32, 32).r == 255);
 }
 
+TEST_CASE("a 2D layer shows in the 3D view as a plane at 0 on the axis it lacks") {
+    Gl gl;
+    auto image = MemorySource::uint8({8, 8}, [](const auto &at) { return uint8_t(at[1] < 4 ? 200 : 50); });
+    RenderScene s;
+    s.width = s.height = 64;
+    s.dims = {{4, 8, 8}, {0, 0, 0}, {0, 1, 2}, 3};
+    s.camera.center = {1.5, 3.5, 3.5};
+    s.camera.zoom = 8;
+    s.layers = {layer("image", image)};
+    const render::Frame front = gl.renderer.render(s);
+    CHECK(pixel(front, 16, 32).r == 200);  // left half
+    CHECK(pixel(front, 48, 32).r == 50);   // right half
+    // Seen edge-on (turned 90 degrees about the vertical) the plane is a thin line at z = 0.
+    s.camera.angles = {0, 90, 0};
+    CHECK(count_bright(gl.renderer.render(s)) <= 64 * 8);
+}
+
 TEST_CASE("every volume mode renders; minip and mip differ on the same data") {
     Gl gl;
     auto ramp = MemorySource::uint8({8, 8, 8}, [](const auto &at) { return uint8_t(30 * at[0] + 10); });
