@@ -18,9 +18,6 @@ namespace {
 namespace json = boost::json;
 using store::Topic;
 
-// What the envelope adds to a notify payload, for the replay budget.
-constexpr size_t kEnvelopeBytes = 256;
-
 std::vector<int64_t> int_vector(const store::Record *record) {
     std::vector<int64_t> out;
     if (record == nullptr || !record->value.is_array()) return out;
@@ -92,31 +89,12 @@ void ControlHub::send_baseline(ControlSession &session, const protocol::Hello &h
         const auto it = hello.resume_tokens.find(store::topic_name(topic));
         return it == hello.resume_tokens.end() || !it->second ? std::string() : *it->second;
     };
-    // Resume replays the missed notify.layers deltas when they fit the replay budget (the
-    // connection's send queue must hold them); otherwise, and for a new client, the composed
-    // notify.scene is the baseline and welcome's resume_state already gave the newest cursors.
-    std::vector<const store::HistoryEntry *> replay;
+    // Resume replays the missed notify.layers deltas, paced by the connection: a part at a
+    // time, the next when the send queue drains (continue_replay). A new client gets the
+    // composed notify.scene; welcome's resume_state already gave it the newest cursors.
     if (resume) {
-        replay = std::get<store::Replay>(history_.replay_since(Topic::layers, token(Topic::layers))).entries;
-        size_t bytes = 0;
-        for (const store::HistoryEntry *e : replay) bytes += json::serialize(e->payload).size() + kEnvelopeBytes;
-        if (bytes > config_.replay_budget_bytes) {
-            spdlog::info("session {}: {} missed deltas exceed the replay budget; sending a baseline", session.id(),
-                         replay.size());
-            resume = false;
-        }
-    }
-    if (resume) {
-        for (const store::HistoryEntry *e : replay) {
-            session.send(builder_.layers_from_payload(session.id(), e->payload.get_object(), e->seq, e->delta_token,
-                                                      std::nullopt));
-        }
-        // dims and camera are not resumable: the client gets their current state.
-        if (auto dims = dims_state("baseline")) session.send(builder_.dims(session.id(), *dims, std::nullopt));
-        if (json::object pose = camera_pose(); !pose.empty()) {
-            const protocol::CameraUpdate update{"set", pose, "baseline", pose, store_.scope_version("camera")};
-            session.send(builder_.camera(session.id(), update, std::nullopt));
-        }
+        session.replay_token_ = token(Topic::layers);
+        continue_replay(session);
     } else {
         session.send(builder_.scene(session.id(), broadcast::compose_scene(store_),
                                     history_.latest(Topic::scene).delta_token, std::nullopt));
@@ -140,6 +118,40 @@ json::object ControlHub::camera_pose() const {
         if (p.target == "main") pose[p.key] = r.value;
     });
     return pose;
+}
+
+void ControlHub::continue_replay(ControlSession &session) {
+    if (!session.replay_token_ || !session.active()) return;
+    const auto result = history_.replay_since(Topic::layers, *session.replay_token_);
+    if (!std::holds_alternative<store::Replay>(result)) {
+        SCENEHOST_ASSERT(std::holds_alternative<store::BaselineNeeded>(result), "the host issued the token it replays from");
+        // The window moved past the client while it read: the composed scene replaces the rest.
+        spdlog::info("session {}: the replay fell out of the history window; sending a baseline", session.id());
+        session.replay_token_.reset();
+        session.send(builder_.scene(session.id(), broadcast::compose_scene(store_),
+                                    history_.latest(Topic::scene).delta_token, std::nullopt));
+        return;
+    }
+    const auto &entries = std::get<store::Replay>(result).entries;
+    size_t sent = 0;
+    for (; sent < entries.size() && session.queued_bytes() < config_.replay_budget_bytes; ++sent) {
+        const store::HistoryEntry *e = entries[sent];
+        session.send(builder_.layers_from_payload(session.id(), e->payload.get_object(), e->seq, e->delta_token,
+                                                  std::nullopt));
+        session.replay_token_ = e->delta_token;
+    }
+    if (sent < entries.size()) return;  // more when the connection drains
+    session.replay_token_.reset();
+    send_lane_state(session);
+}
+
+// dims and camera are not resumable: a resumed client gets their current state.
+void ControlHub::send_lane_state(ControlSession &session) {
+    if (auto dims = dims_state("baseline")) session.send(builder_.dims(session.id(), *dims, std::nullopt));
+    if (json::object pose = camera_pose(); !pose.empty()) {
+        const protocol::CameraUpdate update{"set", pose, "baseline", pose, store_.scope_version("camera")};
+        session.send(builder_.camera(session.id(), update, std::nullopt));
+    }
 }
 
 std::optional<protocol::DimsState> ControlHub::dims_state(std::string_view source) const {
@@ -224,6 +236,7 @@ void ControlHub::broadcast(const store::ChangeSet &changes, const ControlSession
             const protocol::SessionTemplate others(builder_.layers_from_payload(
                 protocol::FrameBuilder::kSessionPlaceholder, payload, cursor.seq, cursor.delta_token, std::nullopt));
             for (const auto &[id, s] : sessions_) {
+                if (s->replay_token_) continue;  // its replay will bring this delta
                 if (s == &origin) {
                     s->send(builder_.layers_from_payload(id, payload, cursor.seq, cursor.delta_token, intent_id));
                 } else {
@@ -283,6 +296,7 @@ void ControlHub::publish_scene(const std::optional<std::string> &origin_session,
     const protocol::SessionTemplate others(
         builder_.scene(protocol::FrameBuilder::kSessionPlaceholder, snapshot, cursor.delta_token, std::nullopt));
     for (const auto &[id, s] : sessions_) {
+        s->replay_token_.reset();  // the new snapshot is a whole baseline: no replay continues
         const bool origin = origin_session && *origin_session == id;
         s->send(origin ? builder_.scene(id, snapshot, cursor.delta_token, intent_id) : others.for_session(id));
     }

@@ -53,6 +53,11 @@ private:
     void activate(ControlSession &session);
     void deactivate(ControlSession &session);
     void send_baseline(ControlSession &session, const protocol::Hello &hello, bool resume);
+    // Sends the next part of a session's resume replay (until its connection holds
+    // replay_budget_bytes), and at the end the current dims and camera; called again each
+    // time the connection drains.
+    void continue_replay(ControlSession &session);
+    void send_lane_state(ControlSession &session);
     void handle_update(ControlSession &session, const protocol::Envelope &envelope, const protocol::StateUpdate &update);
     void handle_command(ControlSession &session, const protocol::Envelope &envelope, const protocol::CallCommand &call);
     void broadcast(const store::ChangeSet &changes, const ControlSession &origin, const std::string &intent_id,

@@ -169,6 +169,13 @@ void ControlSession::reject(std::string code, std::string message, boost::json::
     stop_timers();
 }
 
+void ControlSession::on_drained() { hub_.continue_replay(*this); }
+
+size_t ControlSession::queued_bytes() const {
+    const auto c = connection_.lock();
+    return c ? c->queued_bytes() : 0;
+}
+
 void ControlSession::goodbye(std::string code, std::string reason, transport::CloseCode close_code) {
     send(hub_.builder_.goodbye(id_, {std::move(code), std::nullopt, std::move(reason)}));
     connection()->close(close_code, "goodbye");

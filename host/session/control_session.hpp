@@ -4,6 +4,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,15 +25,20 @@ public:
     void start();  // arms the hello timeout
     void on_text(std::string_view text) override;
     void on_closed() override;
+    void on_drained() override;
 
     void send(std::string text, transport::SendClass send_class = transport::SendClass::kept,
               std::string coalesce_key = {});
     const std::string &id() const { return id_; }
     const std::string &actor() const { return actor_; }
     bool active() const { return state_ == State::active; }
+    // Bytes waiting in the connection's send queue (0 once it is gone).
+    size_t queued_bytes() const;
     void goodbye(std::string code, std::string reason, transport::CloseCode close_code);
 
 private:
+    friend class ControlHub;
+
     enum class State { awaiting_hello, active, closed };
 
     void on_hello(const protocol::Hello &hello);
@@ -46,6 +52,9 @@ private:
 
     ControlHub &hub_;
     std::weak_ptr<transport::Connection> connection_;
+    // While a resume replay is under way: the delta token of the last delta sent. Live
+    // notify.layers skip the session meanwhile; the replay delivers them from the history.
+    std::optional<std::string> replay_token_;
     State state_ = State::awaiting_hello;
     std::string id_;
     std::string actor_;

@@ -16,7 +16,7 @@ struct SessionConfig {
     double updates_per_s = 240.0;                  // token bucket refill for state.update
     double update_burst = 480.0;                   // token bucket capacity
     std::vector<std::string> allowed_commands;     // empty: every registered command
-    size_t replay_budget_bytes = 2 << 20;          // a resume backlog larger than this gets a fresh baseline
+    size_t replay_budget_bytes = 2 << 20;          // a resume replay queues at most this much at once
     bool validate_built_frames = true;             // assert every built frame (cheap: no re-parse)
 };
 

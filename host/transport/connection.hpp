@@ -32,12 +32,17 @@ public:
     virtual void close(CloseCode code, std::string_view reason) = 0;
     // "ip:port" of the peer, for logs.
     virtual const std::string &peer() const = 0;
+    // Bytes queued and not yet written (the frame being written included).
+    virtual size_t queued_bytes() const = 0;
 };
 
 class ConnectionHandler {
 public:
     virtual ~ConnectionHandler() = default;
     virtual void on_text(std::string_view text) = 0;
+    // The send queue has just been written out, and the connection is open: a sender that
+    // paces itself (a long resume replay) sends its next part now. May send.
+    virtual void on_drained() {}
     // Called once, whatever ended the connection; the Connection must not be used afterwards.
     virtual void on_closed() = 0;
 };

@@ -69,6 +69,7 @@ public:
     }
 
     const std::string &peer() const override { return peer_; }
+    size_t queued_bytes() const override { return queue_.queued_bytes(); }
 
 private:
     void on_accept(beast::error_code error) {
@@ -124,7 +125,8 @@ private:
             return finish();
         }
         if (!queue_.empty()) return do_write();
-        if (closing_) do_close();
+        if (closing_) return do_close();
+        if (handler_) handler_->on_drained();
     }
 
     void do_close() {

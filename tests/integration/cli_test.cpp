@@ -72,12 +72,12 @@ TEST_CASE("serve reads its options from a TOML config file") {
     std::filesystem::create_directories(dir);
     {
         std::ofstream(dir + "/good.toml") << "[serve]\nlisten = \"127.0.0.1:0\"\naudit-log = \"" << dir
-                                          << "/audit.jsonl\"\nheartbeat-s = 2.5\n";
+                                          << "/audit.jsonl\"\nheartbeat-s = 2.5\nno-render = true\n";
         std::ofstream(dir + "/bogus.toml") << "[serve]\nlisten = \"127.0.0.1:0\"\nshininess = 3\n";
         std::ofstream(dir + "/badvalue.toml") << "[serve]\nheartbeat-s = \"fast\"\n";
     }
     // A good file: the host starts on an OS-chosen port (timeout stops it; exit 124).
-    const Run good = run("--config " + dir + "/good.toml serve & sleep 1; kill $!");
+    const Run good = run("--config " + dir + "/good.toml serve & sleep 2; kill $!");
     CHECK_THAT(good.output, Catch::Matches("(.|\n)*scenehost listening on 127\\.0\\.0\\.1:[1-9][0-9]*(.|\n)*"));
     CHECK(std::filesystem::exists(dir + "/audit.jsonl"));
     const Run bogus = run("--config " + dir + "/bogus.toml serve");

@@ -570,13 +570,26 @@ TEST_CASE("a client that stops reading is closed with 1013 and resumes by token 
     REQUIRE(last_seq > 0);
     CHECK(last_seq < kUpdates);  // it really fell behind
 
-    // Resume: far more was missed than the connection may queue, so the host sends the composed
-    // scene instead of the deltas; it holds the last value, and resume_state the newest cursor.
+    // Resume: far more was missed than the connection may queue at once, so the host replays
+    // it a part at a time as the connection drains: every missed delta, in order, then the
+    // current dims and camera. No snapshot.
     ControlClient again(host.port());
     const json::object welcome = again.handshake(tokens);
-    const json::object scene = again.expect("notify.scene");
-    CHECK(payload(scene).at("layers").at(0).at("controls").at("opacity") == 1.0);
     CHECK(payload(welcome).at("features").at("notify.layers").at("resume_state").at("seq") == kUpdates);
+    uint64_t seq = last_seq;
+    double opacity = 0;
+    while (seq < kUpdates) {
+        const json::object delta = again.expect("notify.layers");
+        REQUIRE(delta.at("seq").to_number<uint64_t>() == seq + 1);
+        seq = delta.at("seq").to_number<uint64_t>();
+        opacity = payload(delta).at("changes").at("opacity").to_number<double>();
+    }
+    CHECK(opacity == 1.0);  // the last update's value
+    again.expect("notify.dims");
+    again.expect("notify.camera");
+    // And it is live again: the next change arrives as an ordinary delta.
+    fast.update("layer", "layer-0", "opacity", 0.5);
+    CHECK(again.expect("notify.layers").at("seq").to_number<uint64_t>() == kUpdates + 1);
 }
 
 TEST_CASE("a critical fault: the pending ack, notify.error critical, goodbye, close 1011, and the host exits") {
