@@ -58,6 +58,8 @@ public:
     void seed(std::string_view scene_json);
 
     // Applies one intent. The audit line is written before this returns.
+    // Whether a reducer owns `scope`.
+    bool has_scope(std::string_view scope) const { return plugins_.reducer(scope) != nullptr; }
     Outcome apply(const Intent &intent, const IntentSource &source);
 
 private:

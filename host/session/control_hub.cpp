@@ -39,6 +39,7 @@ ControlHub::ControlHub(boost::asio::io_context &io, SessionConfig config, engine
       builder_(clock, config_.validate_built_frames),
       history_(clock) {
     history_.seed_snapshot(Topic::scene, broadcast::compose_scene(store_), scene_version());
+    if (engine_.has_scope("camera")) intent_commands_["camera.reset"] = {"camera", "main", "reset", json::object{{"reason", "command"}}};
 }
 
 ControlHub::~ControlHub() { SCENEHOST_ASSERT(sessions_.empty(), "the transport stops before the hub goes"); }
@@ -81,7 +82,7 @@ void ControlHub::send_baseline(ControlSession &session, const protocol::Hello &h
     welcome.features["notify.camera"] = {true, 1, false, std::nullopt, std::nullopt};
     welcome.features["notify.error"] = {true, 1, false, std::nullopt, std::nullopt};
     welcome.features["notify.telemetry"] = {false, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
-    std::vector<std::string> commands = config_.allowed_commands.empty() ? commands_.names() : config_.allowed_commands;
+    std::vector<std::string> commands = config_.allowed_commands.empty() ? command_names() : config_.allowed_commands;
     welcome.features["call.command"] = {true, 1, std::nullopt, std::move(commands), std::nullopt};
     session.send(builder_.welcome(welcome));
 
@@ -182,19 +183,9 @@ void ControlHub::handle_update(ControlSession &session, const protocol::Envelope
                                const protocol::StateUpdate &update) {
     const std::string &intent_id = *envelope.intent_id;  // required on state.update
     const router::Route route = router::route_intent(update.scope, update.target, update.key);
-    std::optional<engine::Outcome> applied;
-    try {
-        applied = engine_.apply({route.scope, route.target, route.key, update.value, update.base_version},
-                                {session.actor(), session.id(), intent_id});
-    } catch (const store::AuditWriteError &e) {
-        // Not recorded, so not accepted: the sender learns so, then every session the fault.
-        session.send(builder_.ack_rejected(session.id(), intent_id, *envelope.frame_id,
-                                           {"state.not_recorded",
-                                            "the audit log could not record this change; the host is stopping",
-                                            json::object{{"scope", route.scope}, {"key", route.key}}},
-                                           std::nullopt));
-        return fail_critical("audit", "audit.write_failed", e.what());
-    }
+    const std::optional<engine::Outcome> applied =
+        apply_intent(session, route, update.value, update.base_version, intent_id, *envelope.frame_id, false);
+    if (!applied) return;
     const engine::Outcome &outcome = *applied;
     if (const auto *rejected = std::get_if<engine::Rejected>(&outcome)) {
         session.send(builder_.ack_rejected(session.id(), intent_id, *envelope.frame_id,
@@ -302,6 +293,35 @@ void ControlHub::publish_scene(const std::optional<std::string> &origin_session,
     }
 }
 
+std::optional<engine::Outcome> ControlHub::apply_intent(ControlSession &session, const router::Route &route,
+                                                        const json::value &value, std::optional<uint64_t> base_version,
+                                                        const std::string &intent_id, const std::string &frame_id,
+                                                        bool command) {
+    try {
+        return engine_.apply({route.scope, route.target, route.key, value, base_version},
+                             {session.actor(), session.id(), intent_id});
+    } catch (const store::AuditWriteError &e) {
+        // Not recorded, so not accepted: the sender learns so, then every session the fault.
+        const std::string message = "the audit log could not record this change; the host is stopping";
+        const json::object details{{"scope", route.scope}, {"key", route.key}};
+        if (command) {
+            session.send(builder_.error_command(session.id(), frame_id, "state.not_recorded", message, details));
+        } else {
+            session.send(builder_.ack_rejected(session.id(), intent_id, frame_id, {"state.not_recorded", message, details},
+                                               std::nullopt));
+        }
+        fail_critical("audit", "audit.write_failed", e.what());
+        return std::nullopt;
+    }
+}
+
+std::vector<std::string> ControlHub::command_names() const {
+    std::vector<std::string> names = commands_.names();
+    for (const auto &[name, command] : intent_commands_) names.push_back(name);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
 void ControlHub::fail_critical(std::string_view domain, std::string_view code, const std::string &message) {
     SCENEHOST_ASSERT(on_critical_ != nullptr, "the host says what a critical fault does before serving");
     if (failed_) return;
@@ -322,11 +342,33 @@ void ControlHub::handle_command(ControlSession &session, const protocol::Envelop
                                 const protocol::CallCommand &call) {
     const std::string &frame_id = *envelope.frame_id;  // required on call.command
     const auto &allowed = config_.allowed_commands;
-    if (commands_.has(call.command) && !allowed.empty() &&
-        std::find(allowed.begin(), allowed.end(), call.command) == allowed.end()) {
+    const auto intent_command = intent_commands_.find(call.command);
+    const bool known = commands_.has(call.command) || intent_command != intent_commands_.end();
+    if (known && !allowed.empty() && std::find(allowed.begin(), allowed.end(), call.command) == allowed.end()) {
         session.send(builder_.error_command(session.id(), frame_id, "command.forbidden",
                                             fmt::format("this session may not run '{}'", call.command),
                                             json::object{{"command", call.command}}));
+        return;
+    }
+    if (intent_command != intent_commands_.end()) {
+        if (!call.args.empty() || !call.kwargs.empty()) {
+            session.send(builder_.error_command(session.id(), frame_id, "command.invalid",
+                                                fmt::format("{} takes no arguments", call.command), std::nullopt));
+            return;
+        }
+        const IntentCommand &c = intent_command->second;
+        const router::Route route{c.scope, c.target, c.key};
+        const auto applied = apply_intent(session, route, c.value, std::nullopt, frame_id, frame_id, true);
+        if (!applied) return;
+        if (const auto *rejected = std::get_if<engine::Rejected>(&*applied)) {
+            session.send(builder_.error_command(session.id(), frame_id, rejected->code, rejected->message, rejected->details));
+            return;
+        }
+        // The reply first, then the notifies of the change (spec §15, "command success").
+        const auto &accepted = std::get<engine::Accepted>(*applied);
+        session.send(builder_.reply_command(session.id(), frame_id,
+                                            json::object{{"applied_value", accepted.applied_value}, {"version", accepted.version}}));
+        if (!accepted.changes.changes.empty()) broadcast(accepted.changes, session, frame_id, c.key, c.value);
         return;
     }
     auto result = commands_.call(call.command, call.args, call.kwargs);

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <map>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +14,7 @@
 #include "engine/state_engine.hpp"
 #include "protocol/client_frames.hpp"
 #include "protocol/server_frames.hpp"
+#include "router/intent_route.hpp"
 #include "session/session_config.hpp"
 #include "store/scene_store.hpp"
 #include "store/topic_history.hpp"
@@ -66,6 +67,22 @@ private:
     // camera/main as one object (empty without a camera reducer).
     boost::json::object camera_pose() const;
     uint64_t scene_version() const;
+
+    // Commands that are intents under a name (spec §15 "command success": reply.command, then
+    // the notify.* of the change), e.g. camera.reset.
+    struct IntentCommand {
+        std::string scope, target, key;
+        boost::json::value value;
+    };
+    std::map<std::string, IntentCommand, std::less<>> intent_commands_;
+    std::vector<std::string> command_names() const;
+    // Applies an intent through the engine. When the audit log cannot record it, the sender is
+    // told on its lane (ack.state, or error.command when `command`), the fault goes critical
+    // and the result is empty.
+    std::optional<engine::Outcome> apply_intent(ControlSession &session, const router::Route &route,
+                                                const boost::json::value &value, std::optional<uint64_t> base_version,
+                                                const std::string &intent_id, const std::string &frame_id,
+                                                bool command);
 
     boost::asio::io_context &io_;
     std::function<void(const std::string &)> on_critical_;

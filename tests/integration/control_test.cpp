@@ -47,7 +47,7 @@ TEST_CASE("connect: welcome, then the notify.scene baseline with seq 0") {
     CHECK(p.at("features").at("notify.layers").at("resume") == true);
     CHECK(p.at("features").at("notify.dims").at("resume") == false);
     CHECK(p.at("features").at("notify.telemetry").at("enabled") == false);
-    CHECK(p.at("features").at("call.command").at("commands") == json::array{"scene.screenshot", "scene.snapshot"});
+    CHECK(p.at("features").at("call.command").at("commands") == json::array{"camera.reset", "scene.screenshot", "scene.snapshot"});
     const json::object scene = c.expect("notify.scene");
     CHECK(scene.at("seq") == 0);
     CHECK(scene.at("delta_token") == p.at("features").at("notify.scene").at("resume_state").at("delta_token"));
@@ -283,6 +283,31 @@ TEST_CASE("scene.screenshot: the rendered demo as a PNG, and the picture of a ch
     const json::object after = screenshot_showing(c, version);
     CHECK(lit_pixels(decode(after)) == 0);  // nothing but the black background
     CHECK(after.at("sequence").to_number<uint64_t>() > first.at("sequence").to_number<uint64_t>());
+}
+
+TEST_CASE("command success: camera.reset replies, then notify.camera shows the fitted camera to everyone") {
+    HostProcess host(host_args());
+    ControlClient a(host.port()), b(host.port());
+    for (ControlClient *c : {&a, &b}) {
+        c->handshake();
+        c->expect("notify.scene");
+    }
+    a.update("camera", "main", "zoom", 7.5);
+    a.expect("ack.state");
+    a.expect("notify.camera");
+    b.expect("notify.camera");
+
+    const std::string call = a.command("camera.reset");
+    const json::object reply = a.expect("reply.command");
+    CHECK(payload(reply).at("in_reply_to") == json::value(call));
+    const json::object mine = a.expect("notify.camera");
+    CHECK(mine.at("intent_id") == json::value(call));
+    CHECK(payload(mine).at("mode") == "reset");
+    const double fitted = payload(mine).at("state").at("zoom").to_number<double>();
+    CHECK(fitted == Approx(0.95 * 720 / 256));  // the demo's 256 rows fill the 720-pixel canvas
+    CHECK(payload(b.expect("notify.camera")).at("state").at("zoom").to_number<double>() == fitted);
+    a.command("camera.reset", json::array{1});
+    CHECK(payload(a.expect("error.command")).at("code") == "command.invalid");
 }
 
 TEST_CASE("command lane: reply, not found, forbidden") {
