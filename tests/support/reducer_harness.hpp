@@ -96,6 +96,7 @@ public:
     }
 
     const store::SceneStore &store() const { return store_; }
+    engine::StateEngine &engine() { return *engine_; }
     const plugin::PluginRegistry &plugins() const { return plugins_; }
 
 private:
