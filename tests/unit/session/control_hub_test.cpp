@@ -90,26 +90,28 @@ struct Hub {
     base::ManualClock clock;
     engine::CommandRegistry commands;
     session::ControlHub hub;
-    std::vector<Client *> clients;
+    std::deque<Client> clients;  // owned here: they must outlive nothing but the hub
 
     explicit Hub(size_t replay_budget_bytes = 2 << 20)
         : hub(io, config(replay_budget_bytes), harness.engine(), harness.store(), commands, clock) {
         hub.on_critical([](const std::string &) { FAIL("no critical fault in these tests"); });
     }
     ~Hub() {
-        for (Client *c : clients) c->handler->on_closed();  // the transport stops first
+        for (Client &c : clients) c.handler->on_closed();  // the transport stops first
     }
     static session::SessionConfig config(size_t replay_budget_bytes) {
         session::SessionConfig c;
         c.replay_budget_bytes = replay_budget_bytes;
         return c;
     }
-    // Connects and says hello; returns the session id from the welcome.
-    std::string join(Client &c, json::object resume_tokens = {}) {
+    // Connects a new client and says hello; `session` gets the id from the welcome.
+    Client &join(json::object resume_tokens = {}, std::string *session = nullptr) {
+        Client &c = clients.emplace_back();
         c.handler = hub.on_connect(c.connection);
-        clients.push_back(&c);
         c.send(hello(std::move(resume_tokens)));
-        return std::string(c.expect("session.welcome").at("session").as_string());
+        const std::string id(c.expect("session.welcome").at("session").as_string());
+        if (session != nullptr) *session = id;
+        return c;
     }
 };
 
@@ -117,8 +119,7 @@ struct Hub {
 
 TEST_CASE("a new session gets welcome then the composed scene at seq 0") {
     Hub h;
-    Client c;
-    h.join(c);
+    Client &c = h.join();
     const json::object scene = c.expect("notify.scene");
     CHECK(scene.at("seq") == 0);
     CHECK(scene.at("payload").at("layers").as_array().size() == 2);
@@ -127,9 +128,9 @@ TEST_CASE("a new session gets welcome then the composed scene at seq 0") {
 
 TEST_CASE("an update: the ack first, then the delta to every session, the intent only on the sender's") {
     Hub h;
-    Client a, b;
-    const std::string session_a = h.join(a);
-    h.join(b);
+    std::string session_a;
+    Client &a = h.join({}, &session_a);
+    Client &b = h.join();
     a.expect("notify.scene");
     b.expect("notify.scene");
     a.send(update(session_a, 1, 0.5));
@@ -145,9 +146,9 @@ TEST_CASE("an update: the ack first, then the delta to every session, the intent
 
 TEST_CASE("a long resume is replayed a part at a time as the connection drains, live deltas held back") {
     Hub h(2000);  // a replay queues at most ~2 kB at once
-    Client writer, reader;
-    const std::string writer_session = h.join(writer);
-    h.join(reader);
+    std::string writer_session;
+    Client &writer = h.join({}, &writer_session);
+    Client &reader = h.join();
     writer.expect("notify.scene");
     const json::object scene = reader.expect("notify.scene");
     const json::object tokens{{"notify.scene", scene.at("delta_token")}};
@@ -161,10 +162,9 @@ TEST_CASE("a long resume is replayed a part at a time as the connection drains, 
     }
 
     // Back after the first delta: 39 to replay, about 450 bytes each.
-    Client again;
     json::object resume = tokens;
     resume["notify.layers"] = layer_token.at("notify.layers");
-    h.join(again, resume);
+    Client &again = h.join(resume);
     std::vector<uint64_t> seqs;
     auto take_deltas = [&] {
         while (!again.connection->frames.empty() && again.connection->frames.front().at("type") == "notify.layers") {
@@ -200,8 +200,8 @@ TEST_CASE("a long resume is replayed a part at a time as the connection drains, 
 
 TEST_CASE("a new scene during a replay ends the replay: the snapshot is the baseline") {
     Hub h(500);
-    Client writer;
-    const std::string writer_session = h.join(writer);
+    std::string writer_session;
+    Client &writer = h.join({}, &writer_session);
     const json::object scene = writer.expect("notify.scene");
     json::object tokens{{"notify.scene", scene.at("delta_token")}};
     for (int i = 1; i <= 10; ++i) {
@@ -210,8 +210,7 @@ TEST_CASE("a new scene during a replay ends the replay: the snapshot is the base
         const json::object delta = writer.expect("notify.layers");
         if (i == 1) tokens["notify.layers"] = delta.at("delta_token");
     }
-    Client again;
-    h.join(again, tokens);
+    Client &again = h.join(tokens);
     while (!again.connection->frames.empty()) again.next();
     // A view change publishes a new scene (a new epoch) to everyone.
     writer.send({{"type", "state.update"},
