@@ -1,7 +1,9 @@
 // Where a layer's pixels come from: a dense N-d array (C order) of uint8, uint16 or float32,
 // with optional multiscale levels, read lazily a plane or a volume at a time so that showing
 // one slice of a 2 GiB dataset needs one slice of memory. Sources are external input: opening
-// one checks it strictly and throws DataError naming the file and what is wrong with it.
+// one checks it strictly and throws DataError naming the file and what is wrong with it. Reads
+// are lazy, so read_plane / read_volume of a TIFF or OME-Zarr source throw DataError too when
+// the strip, tile or chunk they need turns out corrupt; callers must handle it.
 #pragma once
 
 #include <boost/json/object.hpp>
