@@ -3,11 +3,13 @@
 #include <catch2/catch.hpp>
 #include <dlfcn.h>
 #include <filesystem>
+#include <fmt/format.h>
 #include <string>
 #include <vector>
 
 #include "plugin/plugin_library.hpp"
 #include "plugin/plugin_registry.hpp"
+#include "scenehost/sdk/version.h"
 
 using namespace scenehost::plugin;
 namespace fs = std::filesystem;
@@ -56,7 +58,7 @@ TEST_CASE("a good C++ reducer loads with its manifest and declaration") {
     CHECK(row.info.name == "good_echo");
     CHECK(row.info.version == "1.0.0");
     CHECK(row.info.sdk_major == 1);
-    CHECK(row.info.sdk_minor == 0);
+    CHECK(row.info.sdk_minor == SCENEHOST_SDK_VERSION_MINOR);
     CHECK_FALSE(row.info.compiler.empty());
     const ReducerPlugin *reducer = registry.reducer("fixture");
     REQUIRE(reducer != nullptr);
@@ -80,8 +82,10 @@ TEST_CASE("a file that is not a shared library is refused") {
 TEST_CASE("each broken plugin is refused with its exact reason") {
     require_refused("no_manifest", "does not export the symbol 'scenehost_plugin_manifest'");
     require_refused("bad_magic", "manifest magic is 0x12345678, expected 0x484e4353");
-    require_refused("major_mismatch", "built against SDK 2.0, host has SDK 1.0 (major must match)");
-    require_refused("minor_newer", "built against SDK 1.1, newer than the host's SDK 1.0");
+    require_refused("major_mismatch", fmt::format("built against SDK 2.{0}, host has SDK 1.{0} (major must match)",
+                                                  SCENEHOST_SDK_VERSION_MINOR));
+    require_refused("minor_newer", fmt::format("built against SDK 1.{}, newer than the host's SDK 1.{}",
+                                               SCENEHOST_SDK_VERSION_MINOR + 1, SCENEHOST_SDK_VERSION_MINOR));
     require_refused("small_manifest", "manifest struct_size 12 is smaller than the 40 bytes SDK 1.x requires");
     require_refused("missing_reduce", "reducer table lacks the required field 'reduce'");
     require_refused("missing_entry", "does not export the symbol 'scenehost_reducer_entry_v1'");

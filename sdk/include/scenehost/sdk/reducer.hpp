@@ -4,51 +4,20 @@
 #pragma once
 
 #include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <string_view>
 
-#include "scenehost/sdk/manifest.h"
+#include "scenehost/sdk/plugin.hpp"
 #include "scenehost/sdk/reducer.h"
 #include "scenehost/sdk/types.h"
-#include "scenehost/sdk/version.h"
-
-#if __has_include(<boost/version.hpp>)
-#include <boost/version.hpp>
-#define SCENEHOST_DETAIL_BOOST_VERSION BOOST_VERSION
-#else
-#define SCENEHOST_DETAIL_BOOST_VERSION 0
-#endif
-
-// Defined once per plugin by an SCENEHOST_EXPORT_* macro.
-extern "C" SCENEHOST_EXPORT const struct scenehost_plugin_manifest scenehost_plugin_manifest;
 
 namespace scenehost::sdk {
-
-// Converts between the C string view and std::string_view.
-constexpr std::string_view to_std(scenehost_string_view v) {
-    return v.size == 0 ? std::string_view() : std::string_view(v.data, v.size);
-}
-constexpr scenehost_string_view to_c(std::string_view v) { return {v.data(), v.size()}; }
 
 // One declared key: its name and the JSON Schema (draft 7) of the values written to it.
 struct KeyDecl {
     std::string_view key;
     std::string_view schema_json;
-};
-
-// The host's services for one plugin instance.
-class Host {
-public:
-    explicit Host(const scenehost_host_v1 *host) : host_(host) {}
-    void log(scenehost_log_level level, std::string_view message) const {
-        host_->log(host_->context, level, to_c(message));
-    }
-
-private:
-    const scenehost_host_v1 *host_;
 };
 
 // A client's intent; every view lives until reduce returns.
@@ -125,12 +94,6 @@ public:
 
 namespace detail {
 
-[[noreturn]] inline void die(const char *function, const char *what) {
-    std::fprintf(stderr, "scenehost: plugin '%s' let an exception escape %s: %s\n",
-                 scenehost_plugin_manifest.name, function, what);
-    std::abort();
-}
-
 template <class R>
 void *create(const scenehost_host_v1 *host) noexcept {
     try {
@@ -182,20 +145,6 @@ const scenehost_reducer_v1 *reducer_table() noexcept {
 
 }  // namespace detail
 }  // namespace scenehost::sdk
-
-// Writes the manifest of a plugin of `kind_string` (see manifest.h).
-#define SCENEHOST_DETAIL_DEFINE_MANIFEST(kind_string, plugin_name, plugin_version)                 \
-    extern "C" SCENEHOST_EXPORT const struct scenehost_plugin_manifest scenehost_plugin_manifest = { \
-        SCENEHOST_PLUGIN_MAGIC,                                                                     \
-        sizeof(struct scenehost_plugin_manifest),                                                   \
-        SCENEHOST_SDK_VERSION_MAJOR,                                                                \
-        SCENEHOST_SDK_VERSION_MINOR,                                                                \
-        kind_string,                                                                                \
-        plugin_name,                                                                                \
-        plugin_version,                                                                             \
-        SCENEHOST_DETAIL_BOOST_VERSION,                                                             \
-        __VERSION__,                                                                                \
-    }
 
 // Exports ReducerClass as this library's reducer plugin named plugin_name. Use once per plugin.
 #define SCENEHOST_EXPORT_REDUCER(ReducerClass, plugin_name, plugin_version)                        \
