@@ -14,6 +14,9 @@ packages=(
   qt6-base-dev libgl-dev libgl1-mesa-dri xvfb
   # data files: TIFF stacks, blosc-compressed OME-Zarr chunks
   libtiff-dev libblosc-dev
+  # encoding: x264 (software H.264), Intel oneVPL's dispatcher, libyuv colour conversion;
+  # libavcodec only decodes in the tests
+  libx264-dev libvpl-dev libyuv-dev libavcodec-dev
 )
 
 missing=()
