@@ -11,7 +11,7 @@ packages=(
   # logging, JSON Schema validation, command line, tests, TLS
   libspdlog-dev libfmt-dev libvalijson-dev libcli11-dev catch2 libssl-dev openssl zlib1g-dev
   # rendering: Qt 6 offscreen OpenGL over GLX, Mesa's software GL, a private X server
-  qt6-base-dev libgl-dev libgl1-mesa-dri xvfb
+  qt6-base-dev libqt6opengl6-dev qt6-qpa-plugins libgl-dev libgl1-mesa-dri xvfb
   # data files: TIFF stacks, blosc-compressed OME-Zarr chunks
   libtiff-dev libblosc-dev
   # encoding: x264 (software H.264), Intel oneVPL's dispatcher, libyuv colour conversion;

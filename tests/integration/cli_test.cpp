@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "scenehost/sdk/version.h"
+
 namespace {
 
 struct Run {
@@ -27,6 +29,8 @@ Run run(const std::string &arguments) {
 }
 
 const std::string kFixtures = SCENEHOST_FIXTURE_PLUGIN_DIR;
+const std::string kMajor = std::to_string(SCENEHOST_SDK_VERSION_MAJOR);
+const std::string kMinor = std::to_string(SCENEHOST_SDK_VERSION_MINOR);
 
 }  // namespace
 
@@ -35,7 +39,7 @@ TEST_CASE("scenehost plugins lists the shipped plugins of the default directory 
     INFO(r.output);
     CHECK(r.exit_code == 0);
     for (const char *name : {"camera", "dims", "layers", "settings", "volume"}) {
-        CHECK_THAT(r.output, Catch::Matches(std::string("(.|\n)*reducer +") + name + " +1\\.0\\.0 +1\\.0 +\\S+/reducer_" +
+        CHECK_THAT(r.output, Catch::Matches(std::string("(.|\n)*reducer +") + name + " +1\\.0\\.0 +" + kMajor + "\\." + kMinor + " +\\S+/reducer_" +
                                             name + "\\.so +loaded(.|\n)*"));
     }
 }
@@ -46,7 +50,8 @@ TEST_CASE("scenehost plugins exits 1 and says why when a plugin is refused") {
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.output, Catch::Contains("good_echo") && Catch::Contains("loaded"));
     CHECK_THAT(r.output, Catch::Contains("minor_newer.so") &&
-                             Catch::Contains("refused: built against SDK 1.1, newer than the host's SDK 1.0"));
+                             Catch::Contains("refused: built against SDK " + kMajor + "." + std::to_string(SCENEHOST_SDK_VERSION_MINOR + 1) +
+                                             ", newer than the host's SDK " + kMajor + "." + kMinor));
 }
 
 TEST_CASE("a plugin directory that does not exist is an error naming it, exit 2") {
@@ -58,7 +63,7 @@ TEST_CASE("a plugin directory that does not exist is an error naming it, exit 2"
 TEST_CASE("serve refuses to start with a refused plugin, naming it") {
     const Run r = run("serve --plugin-dir " + kFixtures + "/major_mismatch --audit-log /tmp/scenehost-cli-test.jsonl");
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.output, Catch::Contains("major_mismatch.so refused: built against SDK 2.0"));
+    CHECK_THAT(r.output, Catch::Contains("major_mismatch.so refused: built against SDK 2." + kMinor));
 }
 
 TEST_CASE("an unwritable audit log is a start-up error naming the file") {

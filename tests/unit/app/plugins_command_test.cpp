@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "app/plugins_command.hpp"
+#include "scenehost/sdk/version.h"
 
 namespace fs = std::filesystem;
 using scenehost::app::run_plugins_command;
@@ -12,6 +13,9 @@ using scenehost::app::run_plugins_command;
 namespace {
 
 const fs::path kFixtures = SCENEHOST_FIXTURE_PLUGIN_DIR;
+// The host's SDK version as a regex, e.g. "1\\.1".
+const std::string kSdk = std::to_string(SCENEHOST_SDK_VERSION_MAJOR) + "\\." + std::to_string(SCENEHOST_SDK_VERSION_MINOR);
+const std::string kMinor = std::to_string(SCENEHOST_SDK_VERSION_MINOR);
 
 std::vector<std::string> lines_of(const std::string &text) {
     std::vector<std::string> lines;
@@ -29,8 +33,8 @@ TEST_CASE("all plugins loaded: a header, one row each, exit 0") {
     const auto lines = lines_of(out.str());
     REQUIRE(lines.size() == 3);
     CHECK_THAT(lines[0], Catch::Matches("KIND +NAME +VERSION +SDK +PATH +STATUS"));
-    CHECK_THAT(lines[1], Catch::Matches("reducer +good_echo +1\\.0\\.0 +1\\.0 +.*/good_echo/good_echo\\.so +loaded"));
-    CHECK_THAT(lines[2], Catch::Matches("reducer +good_c +0\\.0\\.1 +1\\.0 +.*/good_c/good_c\\.so +loaded"));
+    CHECK_THAT(lines[1], Catch::Matches("reducer +good_echo +1\\.0\\.0 +" + kSdk + " +.*/good_echo/good_echo\\.so +loaded"));
+    CHECK_THAT(lines[2], Catch::Matches("reducer +good_c +0\\.0\\.1 +" + kSdk + " +.*/good_c/good_c\\.so +loaded"));
     // Columns line up: every row's path starts where the header's PATH does.
     const size_t path_column = lines[0].find("PATH");
     CHECK(lines[1].find('/') == path_column);
@@ -44,8 +48,8 @@ TEST_CASE("a refused plugin shows what was read and why, and the exit code is 1"
     CHECK(run_plugins_command(dirs, out) == 1);
     const auto lines = lines_of(out.str());
     REQUIRE(lines.size() == 4);
-    CHECK_THAT(lines[2], Catch::Matches("- +- +- +2\\.0 +.*/major_mismatch\\.so +refused: built against SDK 2\\.0, "
-                                        "host has SDK 1\\.0 \\(major must match\\)"));
+    CHECK_THAT(lines[2], Catch::Matches("- +- +- +2\\." + kMinor + " +.*/major_mismatch\\.so +refused: built against SDK 2\\." +
+                                        kMinor + ", host has SDK " + kSdk + " \\(major must match\\)"));
     CHECK_THAT(lines[3], Catch::Matches("- +- +- +- +.*/not_a_library\\.so +refused: not a shared library \\(.*\\)"));
 }
 
