@@ -8,6 +8,8 @@
 #include <system_error>
 #include <unistd.h>
 
+#include "base/assert.hpp"
+
 namespace scenehost::plugin {
 
 PluginRegistry PluginRegistry::load(std::span<const std::filesystem::path> directories) {
@@ -45,9 +47,25 @@ void PluginRegistry::add(const std::filesystem::path &path) {
         row.refusal = std::move(reason);
         rows_.push_back(std::move(row));
     };
-    if (library.info().kind != SCENEHOST_PLUGIN_KIND_REDUCER) {
-        return refuse(fmt::format("{} plugins are not supported by this host yet", library.info().kind));
+    if (library.info().kind == SCENEHOST_PLUGIN_KIND_ENCODER) {
+        if (const EncoderPlugin *loaded = encoder(library.info().name)) {
+            return refuse(fmt::format("an encoder named '{}' is already loaded from {}", loaded->info().name,
+                                      loaded->info().path.string()));
+        }
+        auto created = EncoderPlugin::create(library);
+        if (auto *why = std::get_if<std::string>(&created)) {
+            return refuse(std::move(*why));
+        }
+        auto plugin = std::move(std::get<std::unique_ptr<EncoderPlugin>>(created));
+        spdlog::info("plugin {} loaded: encoder '{}' {} for {} (SDK {}.{})", path.string(), plugin->info().name,
+                     plugin->info().version, codec_name(plugin->codec()), plugin->info().sdk_major,
+                     plugin->info().sdk_minor);
+        row.loaded = true;
+        rows_.push_back(std::move(row));
+        encoders_.push_back(std::move(plugin));
+        return;
     }
+    SCENEHOST_ASSERT(library.info().kind == SCENEHOST_PLUGIN_KIND_REDUCER, "open_plugin_library admits two kinds");
     for (const auto &[scope, reducer] : reducers_) {
         if (reducer->info().name == library.info().name) {
             return refuse(fmt::format("a reducer named '{}' is already loaded from {}", reducer->info().name,
@@ -83,6 +101,19 @@ const ReducerPlugin *PluginRegistry::reducer(std::string_view scope) const {
 std::vector<const ReducerPlugin *> PluginRegistry::reducers() const {
     std::vector<const ReducerPlugin *> out;
     for (const auto &[scope, reducer] : reducers_) out.push_back(reducer.get());
+    return out;
+}
+
+const EncoderPlugin *PluginRegistry::encoder(std::string_view name) const {
+    for (const auto &e : encoders_) {
+        if (e->info().name == name) return e.get();
+    }
+    return nullptr;
+}
+
+std::vector<const EncoderPlugin *> PluginRegistry::encoders() const {
+    std::vector<const EncoderPlugin *> out;
+    for (const auto &e : encoders_) out.push_back(e.get());
     return out;
 }
 

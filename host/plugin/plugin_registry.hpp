@@ -1,4 +1,5 @@
-// Every plugin found in the configured directories: the loaded reducers by scope, and a row
+// Every plugin found in the configured directories: the loaded reducers by scope, the loaded
+// encoders by name, and a row
 // per file saying what it is and whether it loaded or why it was refused.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "plugin/encoder_plugin.hpp"
 #include "plugin/plugin_library.hpp"
 #include "plugin/reducer_plugin.hpp"
 
@@ -35,12 +37,17 @@ public:
     const ReducerPlugin *reducer(std::string_view scope) const;
     // All reducers, ordered by scope.
     std::vector<const ReducerPlugin *> reducers() const;
+    // The encoder named name, or nullptr.
+    const EncoderPlugin *encoder(std::string_view name) const;
+    // All encoders, in load order.
+    std::vector<const EncoderPlugin *> encoders() const;
 
 private:
     void add(const std::filesystem::path &path);
 
     std::vector<PluginRow> rows_;
     std::map<std::string, std::unique_ptr<ReducerPlugin>, std::less<>> reducers_;
+    std::vector<std::unique_ptr<EncoderPlugin>> encoders_;
 };
 
 // The default plugin directory: <prefix>/lib/scenehost/plugins next to the running executable's

@@ -120,30 +120,12 @@ struct StoreReader {
 
 }  // namespace
 
-// Tags a plugin's log lines with its name.
-struct ReducerPlugin::HostContext {
-    std::string name;
-};
-
 ReducerPlugin::ReducerPlugin(const PluginLibrary &library, const scenehost_reducer_v1 *table)
     : keep_alive_(library.keep_alive()),
       info_(library.info()),
       table_(table),
       scope_(table->scope),
-      host_context_(std::make_unique<HostContext>(HostContext{library.info().name})) {
-    host_ = {
-        sizeof(scenehost_host_v1),
-        host_context_.get(),
-        [](void *c, scenehost_log_level level, sdk_view message) {
-            const auto &name = static_cast<HostContext *>(c)->name;
-            auto spd = level >= SCENEHOST_LOG_LEVEL_ERROR  ? spdlog::level::err
-                       : level == SCENEHOST_LOG_LEVEL_WARN ? spdlog::level::warn
-                       : level == SCENEHOST_LOG_LEVEL_INFO ? spdlog::level::info
-                                                           : spdlog::level::debug;
-            spdlog::log(spd, "[plugin {}] {}", name, to_std(message));
-        },
-    };
-}
+      host_(std::make_unique<HostServices>(library.info().name)) {}
 
 ReducerPlugin::~ReducerPlugin() {
     if (instance_ != nullptr) {
@@ -198,7 +180,7 @@ std::variant<std::unique_ptr<ReducerPlugin>, std::string> ReducerPlugin::create(
             return fmt::format("key '{}' is declared twice", key);
         }
     }
-    plugin->instance_ = table->create(&plugin->host_);
+    plugin->instance_ = table->create(plugin->host_->table());
     if (plugin->instance_ == nullptr) {
         return std::string("create() returned NULL (the plugin's log says why)");
     }

@@ -13,6 +13,7 @@
 
 #include <boost/json/value.hpp>
 
+#include "plugin/host_services.hpp"
 #include "plugin/plugin_library.hpp"
 #include "plugin/value_schema.hpp"
 #include "scenehost/sdk/reducer.h"
@@ -66,7 +67,6 @@ public:
     ReduceOutcome reduce(const IntentView &intent, const store::SceneStore &store) const;
 
 private:
-    struct HostContext;
     ReducerPlugin(const PluginLibrary &library, const scenehost_reducer_v1 *table);
 
     std::shared_ptr<const void> keep_alive_;  // declared first: released last
@@ -74,8 +74,7 @@ private:
     const scenehost_reducer_v1 *table_;
     std::string scope_;
     std::map<std::string, ValueSchema, std::less<>> keys_;
-    std::unique_ptr<HostContext> host_context_;
-    scenehost_host_v1 host_{};
+    std::unique_ptr<HostServices> host_;
     void *instance_ = nullptr;
 };
 
