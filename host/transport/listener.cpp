@@ -31,8 +31,9 @@ constexpr bool kIsTls = !std::is_same_v<Stream, beast::tcp_stream>;
 template <class Stream>
 class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
-    HttpSession(Stream &&stream, const TransportConfig &config, ControlEndpoint &control, std::string peer)
-        : stream_(std::move(stream)), config_(config), control_(control), peer_(std::move(peer)) {}
+    HttpSession(Stream &&stream, const TransportConfig &config, ControlEndpoint &control, PixelEndpoint *pixels,
+                std::string peer)
+        : stream_(std::move(stream)), config_(config), control_(control), pixels_(pixels), peer_(std::move(peer)) {}
 
     void run() {
         if constexpr (kIsTls<Stream>) {
@@ -59,10 +60,30 @@ private:
     void on_read(beast::error_code error) {
         if (error) return;  // the peer went away or sent garbage; nothing to answer
         http::request<http::string_body> request = parser_->release();
-        if (websocket::is_upgrade(request) && request.target() == "/control") {
-            std::make_shared<WebSocketConnection<Stream>>(std::move(stream_), config_, control_, peer_)
+        const std::string_view target = request.target();
+        const std::string_view path = target.substr(0, target.find('?'));
+        const std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : "";
+        if (websocket::is_upgrade(request) && target == "/control") {
+            std::make_shared<WebSocketConnection<Stream>>(
+                std::move(stream_), config_, Channel::control,
+                [&control = control_](std::shared_ptr<Connection> c) { return control.on_connect(std::move(c)); }, peer_)
                 ->accept(std::move(request));
             return;
+        }
+        if (websocket::is_upgrade(request) && path == "/pixels" && pixels_ != nullptr) {
+            std::make_shared<WebSocketConnection<Stream>>(
+                std::move(stream_), config_, Channel::pixels,
+                [pixels = pixels_, query = std::string(query)](std::shared_ptr<Connection> c) {
+                    return pixels->on_connect(std::move(c), query);
+                },
+                peer_)
+                ->accept(std::move(request));
+            return;
+        }
+        if (path == "/pixels") {
+            return respond(request, http::status::not_found,
+                           pixels_ == nullptr ? "no pixel stream: this host does not render (--no-render)\n"
+                                              : "/pixels is a WebSocket: send an upgrade request\n");
         }
         if (request.method() == http::verb::get && request.target() == "/healthz") {
             return respond(request, http::status::ok, "ok\n");
@@ -97,6 +118,7 @@ private:
     Stream stream_;
     const TransportConfig &config_;
     ControlEndpoint &control_;
+    PixelEndpoint *pixels_;
     std::string peer_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
@@ -122,8 +144,8 @@ ssl::context make_tls_context(const TlsConfig &tls) {
 }  // namespace
 
 struct Listener::State : std::enable_shared_from_this<Listener::State> {
-    State(net::io_context &io, TransportConfig config, ControlEndpoint &control)
-        : io(io), config(std::move(config)), control(control), acceptor(io) {}
+    State(net::io_context &io, TransportConfig config, ControlEndpoint &control, PixelEndpoint *pixels)
+        : io(io), config(std::move(config)), control(control), pixels(pixels), acceptor(io) {}
 
     void do_accept() {
         acceptor.async_accept([self = shared_from_this()](beast::error_code error, tcp::socket socket) {
@@ -147,11 +169,11 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
         if (tls) {
             using Tls = beast::ssl_stream<beast::tcp_stream>;
             std::make_shared<HttpSession<Tls>>(Tls(beast::tcp_stream(std::move(socket)), *tls), config, control,
-                                               std::move(peer))
+                                               pixels, std::move(peer))
                 ->run();
         } else {
             std::make_shared<HttpSession<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), config, control,
-                                                             std::move(peer))
+                                                             pixels, std::move(peer))
                 ->run();
         }
         do_accept();
@@ -160,12 +182,13 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
     net::io_context &io;
     TransportConfig config;
     ControlEndpoint &control;
+    PixelEndpoint *pixels;
     tcp::acceptor acceptor;
     std::optional<ssl::context> tls;
 };
 
-Listener::Listener(net::io_context &io, TransportConfig config, ControlEndpoint &control)
-    : state_(std::make_shared<State>(io, std::move(config), control)) {
+Listener::Listener(net::io_context &io, TransportConfig config, ControlEndpoint &control, PixelEndpoint *pixels)
+    : state_(std::make_shared<State>(io, std::move(config), control, pixels)) {
     const TransportConfig &c = state_->config;
     if (c.tls) state_->tls.emplace(make_tls_context(*c.tls));
     beast::error_code error;

@@ -1,5 +1,6 @@
 // Accepts TCP connections (plain or TLS) on one io_context and serves HTTP on them:
-// GET /healthz answers "ok"; GET /control upgrades to the control WebSocket.
+// GET /healthz answers "ok"; GET /control upgrades to the control WebSocket, GET /pixels (with
+// an optional query the pixel endpoint checks) to the pixel WebSocket.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -14,8 +15,10 @@ namespace scenehost::transport {
 class Listener {
 public:
     // Binds and listens at once; throws std::runtime_error naming the address and the reason
-    // (address in use, a certificate or key file that cannot be read).
-    Listener(boost::asio::io_context &io, TransportConfig config, ControlEndpoint &control);
+    // (address in use, a certificate or key file that cannot be read). Without a pixel endpoint
+    // (rendering is off) /pixels answers 404 saying so.
+    Listener(boost::asio::io_context &io, TransportConfig config, ControlEndpoint &control,
+             PixelEndpoint *pixels = nullptr);
     ~Listener();
     // The address actually bound (the port the OS picked when config.port was 0).
     boost::asio::ip::tcp::endpoint local_endpoint() const;

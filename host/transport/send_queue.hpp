@@ -21,6 +21,7 @@ struct OutgoingFrame {
     std::shared_ptr<const std::string> text;
     SendClass send_class = SendClass::kept;
     std::string coalesce_key;  // e.g. "notify.dims" or "notify.camera/main"; only for coalescible
+    bool binary = false;       // a WebSocket binary message (the pixel channel), else text
 };
 
 enum class PushResult { queued, coalesced, overflow };

@@ -1,11 +1,13 @@
-// One /control WebSocket over a plain or TLS stream: a read loop feeding the handler and a
-// write loop draining the bounded SendQueue. Single-threaded: everything runs on the one
+// One WebSocket over a plain or TLS stream, on /control (text frames in and out) or /pixels
+// (binary out; what the client sends is read and ignored): a read loop feeding the handler and
+// a write loop draining the bounded SendQueue. Single-threaded: everything runs on the one
 // io_context thread, so no member needs a lock.
 #pragma once
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <functional>
 #include <memory>
 #include <spdlog/spdlog.h>
 #include <string>
@@ -21,11 +23,18 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 
+enum class Channel { control, pixels };
+
+// Makes the handler of a connection that has just been accepted.
+using HandlerFactory = std::function<std::shared_ptr<ConnectionHandler>(std::shared_ptr<Connection>)>;
+
 template <class Stream>
 class WebSocketConnection final : public Connection, public std::enable_shared_from_this<WebSocketConnection<Stream>> {
 public:
-    WebSocketConnection(Stream &&stream, const TransportConfig &config, ControlEndpoint &endpoint, std::string peer)
-        : ws_(std::move(stream)), config_(config), endpoint_(endpoint), peer_(std::move(peer)),
+    WebSocketConnection(Stream &&stream, const TransportConfig &config, Channel channel, HandlerFactory make_handler,
+                        std::string peer)
+        : ws_(std::move(stream)), config_(config), channel_(channel), make_handler_(std::move(make_handler)),
+          peer_(std::move(peer)), name_(channel == Channel::control ? "control" : "pixels"),
           queue_(config.send_queue_bytes) {}
 
     // Completes the upgrade that arrived as request.
@@ -38,7 +47,7 @@ public:
         ws_.set_option(timeouts);
         ws_.read_message_max(config_.max_frame_bytes);
         websocket::permessage_deflate deflate;
-        deflate.server_enable = config_.permessage_deflate;
+        deflate.server_enable = config_.permessage_deflate && channel_ == Channel::control;  // H.264 does not deflate
         ws_.set_option(deflate);
         ws_.set_option(websocket::stream_base::decorator(
             [](websocket::response_type &response) { response.set(http::field::server, "scenehost"); }));
@@ -46,16 +55,18 @@ public:
     }
 
     void send_text(std::shared_ptr<const std::string> text, SendClass send_class, std::string coalesce_key) override {
-        if (closing_ || closed_) return;  // frames after close have nobody to go to
-        switch (queue_.push({std::move(text), send_class, std::move(coalesce_key)})) {
-            case PushResult::overflow:
-                spdlog::warn("control {}: send queue over {} bytes, closing with 1013", peer_, queue_.limit_bytes());
-                return close(CloseCode::try_again_later, "send queue full: resume with your tokens");
-            case PushResult::queued:
-            case PushResult::coalesced:
-                break;
-        }
-        if (!writing_) do_write();
+        SCENEHOST_ASSERT(channel_ == Channel::control, "text frames go out on /control");
+        push({std::move(text), send_class, std::move(coalesce_key), false});
+    }
+
+    void send_binary(std::shared_ptr<const std::string> bytes) override {
+        SCENEHOST_ASSERT(channel_ == Channel::pixels, "binary messages go out on /pixels");
+        push({std::move(bytes), SendClass::kept, {}, true});
+    }
+
+    void discard_unsent() override {
+        SCENEHOST_ASSERT(channel_ == Channel::pixels, "/control never loses a frame");
+        queue_.drop_unsent();
     }
 
     void close(CloseCode code, std::string_view reason) override {
@@ -70,14 +81,31 @@ public:
 
     const std::string &peer() const override { return peer_; }
     size_t queued_bytes() const override { return queue_.queued_bytes(); }
+    size_t queued_messages() const override { return queue_.size(); }
 
 private:
+    void push(OutgoingFrame frame) {
+        if (closing_ || closed_) return;  // frames after close have nobody to go to
+        switch (queue_.push(std::move(frame))) {
+            case PushResult::overflow:
+                spdlog::warn("{} {}: send queue over {} bytes, closing with 1013", name_, peer_, queue_.limit_bytes());
+                return close(CloseCode::try_again_later, channel_ == Channel::control
+                                                             ? "send queue full: resume with your tokens"
+                                                             : "send queue full: reconnect");
+            case PushResult::queued:
+            case PushResult::coalesced:
+                break;
+        }
+        if (!writing_) do_write();
+    }
+
     void on_accept(beast::error_code error) {
         if (error) {
-            spdlog::info("control {}: upgrade failed: {}", peer_, error.message());
+            spdlog::info("{} {}: upgrade failed: {}", name_, peer_, error.message());
             return;
         }
-        handler_ = endpoint_.on_connect(this->shared_from_this());
+        handler_ = make_handler_(this->shared_from_this());
+        make_handler_ = nullptr;
         SCENEHOST_ASSERT(handler_ != nullptr, "the endpoint answers every connection with a handler");
         do_read();
     }
@@ -91,11 +119,15 @@ private:
     void on_read(beast::error_code error) {
         if (error) {
             if (error == websocket::error::message_too_big) {
-                spdlog::info("control {}: frame above {} bytes, closed with 1009", peer_, config_.max_frame_bytes);
+                spdlog::info("{} {}: frame above {} bytes, closed with 1009", name_, peer_, config_.max_frame_bytes);
             } else if (error != websocket::error::closed) {
-                spdlog::debug("control {}: read ended: {}", peer_, error.message());
+                spdlog::debug("{} {}: read ended: {}", name_, peer_, error.message());
             }
             return finish();
+        }
+        if (channel_ == Channel::pixels) {  // the pixel channel has no client messages (napari-cuda ignores them too)
+            buffer_.consume(buffer_.size());
+            return do_read();
         }
         if (!ws_.got_text()) {
             buffer_.consume(buffer_.size());
@@ -112,7 +144,7 @@ private:
         SCENEHOST_ASSERT(!queue_.empty() && !writing_, "one write at a time, of the front frame");
         writing_ = true;
         queue_.mark_front_in_flight();
-        ws_.text(true);
+        ws_.binary(queue_.front().binary);
         ws_.async_write(boost::asio::buffer(*queue_.front().text),
                         [self = this->shared_from_this()](beast::error_code error, size_t) { self->on_write(error); });
     }
@@ -121,7 +153,7 @@ private:
         writing_ = false;
         queue_.pop_front();
         if (error) {
-            spdlog::debug("control {}: write failed: {}", peer_, error.message());
+            spdlog::debug("{} {}: write failed: {}", name_, peer_, error.message());
             return finish();
         }
         if (!queue_.empty()) return do_write();
@@ -133,7 +165,7 @@ private:
         if (close_sent_) return;
         close_sent_ = true;
         ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code error) {
-            if (error) spdlog::debug("control {}: close: {}", self->peer_, error.message());
+            if (error) spdlog::debug("{} {}: close: {}", self->name_, self->peer_, error.message());
             self->finish();
         });
     }
@@ -150,8 +182,10 @@ private:
 
     websocket::stream<Stream> ws_;
     const TransportConfig &config_;
-    ControlEndpoint &endpoint_;
+    Channel channel_;
+    HandlerFactory make_handler_;  // until the upgrade completes
     std::string peer_;
+    const char *name_;  // for logs
     beast::flat_buffer buffer_;
     SendQueue queue_;
     std::shared_ptr<ConnectionHandler> handler_;

@@ -25,6 +25,9 @@ public:
     void close(transport::CloseCode code, std::string_view) override { closed = code; }
     const std::string &peer() const override { return peer_; }
     size_t queued_bytes() const override { return queued; }
+    size_t queued_messages() const override { return frames.size(); }
+    void send_binary(std::shared_ptr<const std::string>) override { FAIL("the control channel sends text only"); }
+    void discard_unsent() override { FAIL("the control channel never discards frames"); }
 
     std::deque<json::object> frames;
     size_t queued = 0;
