@@ -128,7 +128,7 @@ TEST_CASE("x264 makes a forced frame an IDR and keeps to the keyframe interval")
     auto s = settings(320, 240);
     s.keyframe_interval = 8;
     const auto session = open(*x264, s);
-    for (uint64_t i = 0; i < 12; ++i) {
+    for (uint64_t i = 0; i < 16; ++i) {
         const AccessUnit unit = encode(*session, picture(320, 240, int(i)), i, i == 5);
         INFO("frame " << i);
         const bool idr = i == 0 || i == 5 || i == 13;  // the interval counts from the last IDR
