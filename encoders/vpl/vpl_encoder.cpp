@@ -25,6 +25,9 @@ constexpr int kBusyRetries = 1000;       // MFX_WRN_DEVICE_BUSY: wait up to ~1 s
 constexpr size_t kMaxBytesPerMacroblock = 400;
 constexpr size_t kHeaderBytes = 64 * 1024;
 
+constexpr uint8_t kNalSps = 7;
+constexpr uint8_t kNalPps = 8;
+
 // True when the Annex B byte stream holds a NAL unit of type nal_type.
 bool has_nal(std::span<const uint8_t> stream, uint8_t nal_type) {
     for (size_t i = 0; i + 3 < stream.size(); ++i) {
@@ -59,8 +62,8 @@ private:
 
     // Query, QueryIOSurf, Init and allocation for params; on failure the instance is unusable.
     bool start(const VplParams &params, std::string &why);
-    // Takes the parameters the runtime really uses and sizes the bitstream buffer for them.
-    bool adopt_actual_params(const VplParams &asked, std::string &why);
+    // Takes the parameters the runtime really uses after call and sizes the bitstream buffer for them.
+    bool adopt_actual_params(const char *call, const VplParams &asked, std::string &why);
     void log_changes(const char *call, const VplParams &asked, const VplParams &got) const;
 
     sdk::Host host_;
@@ -97,6 +100,7 @@ bool VplEncoder::start(const VplParams &params, std::string &why) {
         why = call_failed("MFXVideoENCODE_QueryIOSurf", status);
         return false;
     }
+    if (status > MFX_ERR_NONE) host_.log(SCENEHOST_LOG_LEVEL_WARN, "MFXVideoENCODE_QueryIOSurf: " + status_text(status));
     status = MFXVideoENCODE_Init(s, &queried.video);
     if (status < MFX_ERR_NONE) {
         why = call_failed("MFXVideoENCODE_Init", status);
@@ -119,17 +123,17 @@ bool VplEncoder::start(const VplParams &params, std::string &why) {
         surface.Data.UV = surface.Data.Y + size_t{pitch_} * alloc_height_;
         surface.Data.Pitch = static_cast<mfxU16>(pitch_);
     }
-    return adopt_actual_params(queried, why);
+    return adopt_actual_params("MFXVideoENCODE_Init", queried, why);
 }
 
-bool VplEncoder::adopt_actual_params(const VplParams &asked, std::string &why) {
+bool VplEncoder::adopt_actual_params(const char *call, const VplParams &asked, std::string &why) {
     VplParams actual = asked;
     const mfxStatus status = MFXVideoENCODE_GetVideoParam(session_->session(), &actual.video);
     if (status != MFX_ERR_NONE) {
         why = call_failed("MFXVideoENCODE_GetVideoParam", status);
         return false;
     }
-    log_changes("MFXVideoENCODE_Init", asked, actual);
+    log_changes(call, asked, actual);
     params_ = actual;
     const mfxInfoMFX &m = params_.video.mfx;
     const size_t macroblocks = size_t{m.FrameInfo.Width / 16u} * (m.FrameInfo.Height / 16u);
@@ -176,7 +180,7 @@ bool VplEncoder::reconfigure(const sdk::EncoderConfig &config, std::string &why)
     if (fits) status = MFXVideoENCODE_Reset(s, &params.video);
     if (status >= MFX_ERR_NONE) {
         if (status > MFX_ERR_NONE) host_.log(SCENEHOST_LOG_LEVEL_WARN, "MFXVideoENCODE_Reset: " + status_text(status));
-        if (!adopt_actual_params(params, why)) return false;
+        if (!adopt_actual_params("MFXVideoENCODE_Reset", params, why)) return false;
     } else if (status == MFX_ERR_INCOMPATIBLE_VIDEO_PARAM) {
         // A larger size, or a change Reset cannot make (profile, low power): the documented way
         // is to close and initialise anew.
@@ -254,8 +258,8 @@ bool VplEncoder::encode(const sdk::VideoFrame &frame, bool force_keyframe, const
               std::to_string(bitstream_.FrameType);
         return false;
     }
-    if (keyframe && !has_nal(unit, 7)) {
-        why = "the IDR of frame " + std::to_string(frame.sequence()) + " carries no SPS (encoder.h wants SPS and PPS "
+    if (keyframe && !(has_nal(unit, kNalSps) && has_nal(unit, kNalPps))) {
+        why = "the IDR of frame " + std::to_string(frame.sequence()) + " lacks an SPS or a PPS (encoder.h wants both "
               "in front of every IDR)";
         return false;
     }

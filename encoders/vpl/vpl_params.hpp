@@ -26,7 +26,7 @@ struct VplParams {
     // The SDK's H.264 knobs: NAL HRD, picture timing SEI and AUD off (live stream, no HRD buffer model).
     mfxExtCodingOption coding{};
     // RepeatPPS on. oneVPL has no SPS-repeat knob: its H.264 encoders write SPS and PPS in front of
-    // every IDR themselves; the encoder checks each IDR unit for an SPS instead of trusting that.
+    // every IDR themselves; the encoder checks each IDR unit for both instead of trusting that.
     mfxExtCodingOption2 coding2{};
 
     VplParams();
