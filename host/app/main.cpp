@@ -1,11 +1,12 @@
 // scenehost's command line: `serve` runs the host, `plugins` lists what the plugin
-// directories hold. Every outside mistake ends here as a message and exit code 2.
+// directories hold, `encoders` which encoders can run here. Every outside mistake ends here as a message and exit code 2.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
+#include "app/encoders_command.hpp"
 #include "app/plugins_command.hpp"
 #include "app/serve_command.hpp"
 #include "plugin/plugin_registry.hpp"
@@ -23,6 +24,10 @@ int main(int argc, char **argv) {
     std::vector<std::filesystem::path> plugin_dirs;
     auto *plugins = cli.add_subcommand("plugins", "List every plugin file with its kind, version and load status");
     plugins->add_option("--plugin-dir", plugin_dirs, "Plugin directory (repeatable; default: the installed one)");
+
+    std::vector<std::filesystem::path> encoder_dirs;
+    auto *encoders = cli.add_subcommand("encoders", "Probe every encoder plugin: available, or unavailable and why");
+    encoders->add_option("--plugin-dir", encoder_dirs, "Plugin directory (repeatable; default: the installed one)");
 
     app::ServeOptions serve_options;
     auto *serve = cli.add_subcommand("serve", "Run the host");
@@ -52,6 +57,19 @@ int main(int argc, char **argv) {
                       "Command sessions may run (repeatable; none: all)");
     serve->add_option("--fsync", serve_options.fsync, "Audit log fsync policy: never, batch or always")
         ->check(CLI::IsMember({"never", "batch", "always"}));
+    serve->add_option("--encoder", serve_options.encoder,
+                      "Encoder plugin for the pixel stream: auto (the first of --encoder-order that can run) or a "
+                      "name; a named encoder that cannot run is a start-up error");
+    serve->add_option("--encoder-order", serve_options.encoder_order, "Preference order for --encoder auto")
+        ->delimiter(',');
+    serve->add_option("--encoder-options", serve_options.encoder_options,
+                      "The encoder plugin's own settings as a JSON object, e.g. {\"preset\":\"ultrafast\"}");
+    serve->add_option("--bitrate-kbps", serve_options.bitrate_kbps, "Pixel stream target bit rate")
+        ->check(CLI::Range(100u, 1000000u));
+    serve->add_option("--keyframe-interval", serve_options.keyframe_interval, "Frames between scheduled IDRs")
+        ->check(CLI::Range(1u, 100000u));
+    serve->add_option("--stream-fps", serve_options.stream_fps, "Nominal pixel stream frame rate")
+        ->check(CLI::Range(1u, 240u));
 
     try {
         cli.parse(argc, argv);
@@ -69,6 +87,11 @@ int main(int argc, char **argv) {
             if (plugin_dirs.empty()) plugin_dirs.push_back(plugin::default_plugin_directory());
             spdlog::set_level(spdlog::level::off);  // the table says it all
             return app::run_plugins_command(plugin_dirs, std::cout);
+        }
+        if (*encoders) {
+            if (encoder_dirs.empty()) encoder_dirs.push_back(plugin::default_plugin_directory());
+            spdlog::set_level(spdlog::level::off);
+            return app::run_encoders_command(encoder_dirs, std::cout);
         }
         if (serve_options.plugin_dirs.empty()) serve_options.plugin_dirs.push_back(plugin::default_plugin_directory());
         return app::run_serve_command(serve_options);

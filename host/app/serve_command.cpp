@@ -2,6 +2,7 @@
 #include "app/serve_command.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/serialize.hpp>
@@ -20,6 +21,9 @@
 #include "data/demo_scene.hpp"
 #include "engine/command_registry.hpp"
 #include "engine/state_engine.hpp"
+#include "pixel/encode_pipeline.hpp"
+#include "pixel/encoder_selection.hpp"
+#include "pixel/pixel_hub.hpp"
 #include "render/frame_slot.hpp"
 #include "render/gl_context.hpp"
 #include "render/png.hpp"
@@ -55,6 +59,30 @@ engine::CommandResult screenshot(const render::FrameSlot &latest, const boost::j
                                                      {"captured_us", frame->captured_us},
                                                      {"versions", std::move(versions)},
                                                      {"data", render::base64(png)}});
+}
+
+// notify.stream for an encoder's stream format.
+protocol::StreamConfig stream_config(const pixel::StreamFormat &format) {
+    protocol::StreamConfig config;
+    config.fps = format.fps;
+    config.width = format.width;
+    config.height = format.height;
+    config.avcc_base64 = render::base64(
+        std::string_view(reinterpret_cast<const char *>(format.avcc_record.data()), format.avcc_record.size()));
+    return config;
+}
+
+// The encoder `options` asks for, checked by opening a trial session; throws the start-up error.
+const plugin::EncoderPlugin &choose_encoder(const plugin::PluginRegistry &registry, const ServeOptions &options,
+                                            const pixel::PipelineSettings &settings) {
+    auto chosen = pixel::select_encoder(registry, options.encoder, options.encoder_order);
+    if (auto *why = std::get_if<std::string>(&chosen)) throw std::runtime_error(*why);
+    const auto &choice = std::get<pixel::EncoderChoice>(chosen);
+    for (const std::string &skipped : choice.passed_over) spdlog::info("encoder passed over: {}", skipped);
+    if (std::string why = pixel::EncodePipeline::check_settings(*choice.plugin, settings); !why.empty()) {
+        throw std::runtime_error(why);
+    }
+    return *choice.plugin;
 }
 
 }  // namespace
@@ -97,8 +125,13 @@ int run_serve_command(const ServeOptions &options) {
     const data::Scene scene = options.demo ? data::demo_scene() : data::empty_scene();
     engine.seed(boost::json::serialize(scene.description));
 
-    // Rendering: the newest scene goes to the render thread after every change; the newest
-    // frame waits in `latest` for whoever shows it.
+    // Rendering: the newest scene goes to the render thread after every change; each frame
+    // waits in `latest` for whoever shows it and goes to the encoder thread, whose output is
+    // fanned out to the pixel clients on the io thread.
+    boost::asio::io_context io;
+    session::ControlHub *control = nullptr;  // set below, before io runs the handlers posted here
+    std::optional<pixel::PixelHub> pixel_hub;
+    std::unique_ptr<pixel::EncodePipeline> pipeline;
     render::FrameSlot latest;
     std::optional<render::QtRuntime> qt;
     std::unique_ptr<render::RenderWorker> renderer;
@@ -113,9 +146,29 @@ int run_serve_command(const ServeOptions &options) {
                 "loaded for: {} (load the shipped plugins, or pass --no-render)",
                 missing));
         }
+        const pixel::PipelineSettings pipeline_settings{options.stream_fps, options.bitrate_kbps,
+                                                        options.keyframe_interval, options.encoder_options};
+        const plugin::EncoderPlugin &encoder = choose_encoder(registry, options, pipeline_settings);
+        pipeline = std::make_unique<pixel::EncodePipeline>(
+            encoder, pipeline_settings,
+            pixel::EncodePipeline::Sinks{
+                [&](std::shared_ptr<const pixel::EncodedFrame> frame) {
+                    boost::asio::post(io, [&, frame = std::move(frame)] { pixel_hub->publish(frame); });
+                },
+                [&](const pixel::StreamFormat &format) {
+                    boost::asio::post(io, [&, config = stream_config(format)] { control->publish_stream(config); });
+                },
+                [&](const std::string &why) {
+                    boost::asio::post(io, [&, why] { control->fail_critical("encoder", "encoder.failed", why); });
+                }});
+        pixel_hub.emplace([&pipeline] { pipeline->request_keyframe(); });
+        spdlog::info("encoding with '{}' {} at {} kbps, an IDR every {} frames", encoder.info().name,
+                     encoder.info().version, options.bitrate_kbps, options.keyframe_interval);
         qt.emplace(options.display);
-        renderer = std::make_unique<render::RenderWorker>(
-            *qt, [&latest](std::shared_ptr<const render::RenderedFrame> frame) { latest.put(std::move(frame)); });
+        renderer = std::make_unique<render::RenderWorker>(*qt, [&](std::shared_ptr<const render::RenderedFrame> frame) {
+            latest.put(frame);
+            pipeline->submit(std::move(frame));
+        });
         spdlog::info("rendering on display {} with {}", qt->display().name(), renderer->gl_description());
         store.subscribe([&](const store::ChangeSet &) { renderer->submit(render::project_scene(store, scene.sources)); });
         renderer->submit(render::project_scene(store, scene.sources));
@@ -131,7 +184,6 @@ int run_serve_command(const ServeOptions &options) {
         });
     }
 
-    boost::asio::io_context io;
     session::SessionConfig session_config;
     session_config.heartbeat_s = options.heartbeat_s;
     session_config.bearer_tokens = options.bearer_tokens;
@@ -140,7 +192,21 @@ int run_serve_command(const ServeOptions &options) {
     session_config.allowed_commands = options.allowed_commands;
     session_config.replay_budget_bytes = options.send_queue_bytes / 2;
     session::ControlHub hub(io, session_config, engine, store, commands, clock);
-    transport::Listener listener(io, transport_config, hub);
+    control = &hub;
+    if (pipeline) {
+        // Spec §3.4: the next frame is an IDR. Like napari-cuda, notify.stream goes out again so a
+        // client can reset its decoder, and pixels are held back until that IDR.
+        commands.add("napari.pixel.request_keyframe", [&](const boost::json::array &args, const boost::json::object &kwargs) {
+            if (!args.empty() || !kwargs.empty()) {
+                return engine::CommandResult(
+                    engine::CommandError{"command.invalid", "napari.pixel.request_keyframe takes no arguments", {}});
+            }
+            pipeline->request_keyframe();
+            hub.republish_stream();
+            return engine::CommandResult(boost::json::value(nullptr));
+        });
+    }
+    transport::Listener listener(io, transport_config, hub, pixel_hub ? &*pixel_hub : nullptr);
     listener.start();
     const auto bound = listener.local_endpoint();
     // Tests and scripts read this line to find the port the OS picked.
@@ -178,12 +244,14 @@ int run_serve_command(const ServeOptions &options) {
     std::optional<std::string> critical;
     hub.on_critical([&](const std::string &message) {
         critical = message;
+        if (pixel_hub) pixel_hub->close_all(transport::CloseCode::internal_error, "critical server fault");
         stop_after_drain();
     });
     signals.async_wait([&](boost::system::error_code error, int signal) {
         if (error) return;  // cancelled after a critical fault
         spdlog::info("scenehost stopping on signal {}: saying goodbye to {} sessions", signal, hub.session_count());
         hub.shutdown();
+        if (pixel_hub) pixel_hub->close_all(transport::CloseCode::going_away, "the host is stopping");
         stop_after_drain();
     });
     io.run();

@@ -26,6 +26,13 @@ struct ServeOptions {
     bool no_deflate = false;
     double updates_per_s = 240.0;
     std::vector<std::string> allowed_commands;
+    // The pixel stream (see docs/pixels.md).
+    std::string encoder = "auto";                             // auto, or an encoder plugin's name
+    std::vector<std::string> encoder_order = {"vpl", "x264"};  // hardware first
+    std::string encoder_options = "{}";                       // the plugin's own settings, JSON
+    unsigned bitrate_kbps = 8000;
+    unsigned keyframe_interval = 120;
+    unsigned stream_fps = 60;
 };
 
 // Returns the process exit code; throws std::runtime_error for a start-up error.

@@ -291,6 +291,21 @@ void ControlHub::publish_scene(const std::optional<std::string> &origin_session,
         const bool origin = origin_session && *origin_session == id;
         s->send(origin ? builder_.scene(id, snapshot, cursor.delta_token, intent_id) : others.for_session(id));
     }
+    republish_stream();  // the new epoch cleared notify.stream: its config starts the epoch anew
+}
+
+void ControlHub::publish_stream(const protocol::StreamConfig &config) {
+    stream_ = config;
+    republish_stream();
+}
+
+void ControlHub::republish_stream() {
+    if (!stream_) return;
+    const json::object payload = protocol::FrameBuilder::stream_payload(*stream_);
+    const store::Cursor cursor = history_.apply_delta(Topic::stream, payload, ++stream_version_, "server");
+    for (const auto &[id, s] : sessions_) {
+        s->send(builder_.stream_from_payload(id, payload, cursor.seq, cursor.delta_token));
+    }
 }
 
 std::optional<engine::Outcome> ControlHub::apply_intent(ControlSession &session, const router::Route &route,

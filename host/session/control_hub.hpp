@@ -35,6 +35,12 @@ public:
     // The scene changed shape (or a scope without a notify lane changed): a new epoch, and the
     // new notify.scene to every session.
     void publish_scene(const std::optional<std::string> &origin_session, const std::optional<std::string> &intent_id);
+    // The pixel stream's format is new or changed (or a client asked for a keyframe, which
+    // napari-cuda clients take as a cue to reset their decoder): notify.stream to every session,
+    // kept as the topic's newest delta for resume, and re-sent after each new scene epoch.
+    void publish_stream(const protocol::StreamConfig &config);
+    // The newest notify.stream again (nothing before the first publish_stream).
+    void republish_stream();
     // The host is stopping: every session gets session.goodbye {code "shutdown"} and its
     // connection closes with 1001 once what is queued has been sent.
     void shutdown();
@@ -94,6 +100,8 @@ private:
     const base::Clock &clock_;
     protocol::FrameBuilder builder_;
     store::ResumableHistory history_;
+    std::optional<protocol::StreamConfig> stream_;  // the newest notify.stream config
+    uint64_t stream_version_ = 0;
     std::map<std::string, ControlSession *, std::less<>> sessions_;  // active sessions by id
     bool stopping_ = false;  // after shutdown(): no new session starts
 };

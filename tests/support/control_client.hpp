@@ -1,5 +1,7 @@
 // A protocol-speaking test client: sends greenfield v1 frames and checks every frame the host
-// sends against the same validator the host uses (protocol::validate_frame).
+// sends against the same validator the host uses (protocol::validate_frame). notify.stream
+// arrives whenever the encoder starts or changes its stream, so next() passes over it unless
+// the client was made with keep_stream.
 #pragma once
 
 #include <boost/json.hpp>
@@ -16,7 +18,8 @@ namespace json = boost::json;
 
 class ControlClient {
 public:
-    explicit ControlClient(uint16_t port, ClientOptions options = {}) : ws_(port, options) {}
+    explicit ControlClient(uint16_t port, ClientOptions options = {}, bool keep_stream = false)
+        : ws_(port, options), keep_stream_(keep_stream) {}
 
     void send(const json::object &frame) { ws_.send_text(json::serialize(frame)); }
     void send_raw(const std::string &text) { ws_.send_text(text); }
@@ -71,6 +74,7 @@ public:
             REQUIRE_FALSE(problem.has_value());
             json::object frame = json::parse(text).as_object();
             if (skip_heartbeats && frame.at("type") == "session.heartbeat") continue;
+            if (!keep_stream_ && frame.at("type") == "notify.stream") continue;
             return frame;
         }
     }
@@ -97,6 +101,7 @@ public:
 
 private:
     WsClient ws_;
+    bool keep_stream_;
     std::string session_;
     int counter_ = 0;
 };

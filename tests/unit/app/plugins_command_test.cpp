@@ -6,8 +6,10 @@
 
 #include "app/plugins_command.hpp"
 #include "scenehost/sdk/version.h"
+#include "support/text_lines.hpp"
 
 namespace fs = std::filesystem;
+using scenehost::test::lines_of;
 using scenehost::app::run_plugins_command;
 
 namespace {
@@ -16,13 +18,6 @@ const fs::path kFixtures = SCENEHOST_FIXTURE_PLUGIN_DIR;
 // The host's SDK version as a regex, e.g. "1\\.1".
 const std::string kSdk = std::to_string(SCENEHOST_SDK_VERSION_MAJOR) + "\\." + std::to_string(SCENEHOST_SDK_VERSION_MINOR);
 const std::string kMinor = std::to_string(SCENEHOST_SDK_VERSION_MINOR);
-
-std::vector<std::string> lines_of(const std::string &text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
 
 }  // namespace
 

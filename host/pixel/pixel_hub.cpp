@@ -1,0 +1,105 @@
+// Pixel clients and the per-client drop rule; see pixel_hub.hpp.
+#include "pixel/pixel_hub.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "base/assert.hpp"
+#include "protocol/pixel_frame.hpp"
+
+namespace scenehost::pixel {
+
+class PixelClient final : public transport::ConnectionHandler {
+public:
+    PixelClient(PixelHub &hub, std::weak_ptr<transport::Connection> connection, bool meta)
+        : hub_(hub), connection_(std::move(connection)), meta_(meta) {}
+
+    void on_text(std::string_view) override {}  // see WebSocketConnection: never called on /pixels
+    void on_closed() override {
+        if (registered_) hub_.clients_.erase(this);
+        registered_ = false;
+    }
+
+    PixelHub &hub_;
+    std::weak_ptr<transport::Connection> connection_;
+    const bool meta_;
+    bool registered_ = false;
+    bool waiting_for_keyframe_ = true;  // joined, or dropped a frame: only an IDR may come next
+};
+
+PixelHub::PixelHub(std::function<void()> request_keyframe, size_t max_queued)
+    : request_keyframe_(std::move(request_keyframe)), max_queued_(max_queued) {
+    SCENEHOST_ASSERT(request_keyframe_ != nullptr && max_queued_ >= 1, "a pixel hub can ask for IDRs and queue a frame");
+}
+
+PixelHub::~PixelHub() {
+    for (auto &[key, client] : clients_) client->registered_ = false;
+}
+
+std::shared_ptr<transport::ConnectionHandler> PixelHub::on_connect(std::shared_ptr<transport::Connection> connection,
+                                                                   std::string_view query) {
+    if (query != "" && query != "meta=1" && query != "meta=0") {
+        auto refused = std::make_shared<PixelClient>(*this, connection, false);
+        connection->close(transport::CloseCode::policy,
+                          fmt::format("unknown query '{}': /pixels takes meta=1 or nothing", query));
+        return refused;
+    }
+    auto client = std::make_shared<PixelClient>(*this, connection, query == "meta=1");
+    client->registered_ = true;
+    clients_.emplace(client.get(), client.get());
+    spdlog::info("pixels {}: joined{}; waiting for an IDR", connection->peer(), client->meta_ ? " (with metadata)" : "");
+    request_keyframe_();
+    return client;
+}
+
+void PixelHub::publish(const std::shared_ptr<const EncodedFrame> &frame) {
+    std::shared_ptr<const std::string> plain, with_meta;  // packed once, on first need
+    auto message = [&](bool meta) {
+        auto &slot = meta ? with_meta : plain;
+        if (slot == nullptr) {
+            const protocol::PixelHeader header{static_cast<uint32_t>(frame->sequence),
+                                               static_cast<double>(frame->captured_us) / 1e6,
+                                               frame->width,
+                                               frame->height,
+                                               protocol::kPixelCodecH264,
+                                               frame->keyframe ? protocol::kPixelFlagKeyframe : uint8_t(0)};
+            const protocol::PixelMeta pixel_meta{frame->sequence, frame->captured_us, frame->versions};
+            slot = std::make_shared<const std::string>(
+                protocol::pack_pixel_message(header, meta ? &pixel_meta : nullptr, frame->avcc));
+        }
+        return slot;
+    };
+    bool want_keyframe = false;
+    for (auto &[key, client] : clients_) {
+        const auto connection = client->connection_.lock();
+        SCENEHOST_ASSERT(connection != nullptr, "a registered client's connection is open (on_closed unregisters)");
+        if (frame->keyframe) {
+            // An IDR makes everything older worthless: what still waits is dropped in its favour.
+            if (connection->queued_messages() > 1) connection->discard_unsent();
+            client->waiting_for_keyframe_ = false;
+        } else if (client->waiting_for_keyframe_) {
+            ++stats_.dropped;
+            continue;
+        } else if (connection->queued_messages() >= max_queued_) {
+            spdlog::debug("pixels {}: {} messages waiting; dropping frames until the next IDR", connection->peer(),
+                          connection->queued_messages());
+            client->waiting_for_keyframe_ = true;
+            want_keyframe = true;
+            ++stats_.dropped;
+            continue;
+        }
+        connection->send_binary(message(client->meta_));
+        ++stats_.sent;
+    }
+    if (want_keyframe) request_keyframe_();
+}
+
+void PixelHub::close_all(transport::CloseCode code, std::string_view reason) {
+    std::vector<std::shared_ptr<transport::Connection>> open;
+    for (auto &[key, client] : clients_) {
+        if (auto c = client->connection_.lock()) open.push_back(std::move(c));
+    }
+    for (auto &c : open) c->close(code, reason);
+}
+
+}  // namespace scenehost::pixel

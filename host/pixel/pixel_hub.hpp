@@ -1,0 +1,55 @@
+// The /pixels endpoint: every pixel client and the fan-out of encoded frames to them. A client
+// starts at an IDR (it asks for one on joining). Each has at most `max_queued` messages waiting
+// in its connection; a frame that does not fit is dropped, and so is every frame after it up to
+// the next IDR (which is asked for), so a slow client never holds up rendering or the others.
+// Lives on the io thread; nothing here is locked.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string_view>
+
+#include "pixel/encode_pipeline.hpp"
+#include "transport/connection.hpp"
+
+namespace scenehost::pixel {
+
+class PixelClient;
+
+class PixelHub final : public transport::PixelEndpoint {
+public:
+    // request_keyframe is called on the io thread and must not block.
+    explicit PixelHub(std::function<void()> request_keyframe, size_t max_queued = 2);
+    ~PixelHub() override;
+    PixelHub(const PixelHub &) = delete;
+    PixelHub &operator=(const PixelHub &) = delete;
+
+    // query: "" or "meta=1" (scenehost's metadata block, docs/pixels.md); anything else is
+    // refused with close code 1008 naming it.
+    std::shared_ptr<transport::ConnectionHandler> on_connect(std::shared_ptr<transport::Connection> connection,
+                                                             std::string_view query) override;
+
+    // Sends frame to every client that can take it.
+    void publish(const std::shared_ptr<const EncodedFrame> &frame);
+    // Closes every pixel connection: 1001 when the host stops, 1011 after a critical fault.
+    void close_all(transport::CloseCode code, std::string_view reason);
+
+    struct Stats {
+        uint64_t sent = 0;     // messages queued to clients
+        uint64_t dropped = 0;  // frames a client did not get (slow, or waiting for its first IDR)
+    };
+    Stats stats() const { return stats_; }
+    size_t client_count() const { return clients_.size(); }
+
+private:
+    friend class PixelClient;
+
+    std::function<void()> request_keyframe_;
+    size_t max_queued_;
+    std::map<const PixelClient *, PixelClient *> clients_;
+    Stats stats_;
+};
+
+}  // namespace scenehost::pixel
