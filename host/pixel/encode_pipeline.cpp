@@ -95,7 +95,7 @@ void EncodePipeline::run() {
     std::unique_lock lock(mutex_);
     for (;;) {
         // A pending keyframe request may force an IDR once the coalescing window has passed.
-        const auto force_at = last_forced_ + settings_.keyframe_coalesce;
+        const auto force_at = last_forced_ ? *last_forced_ + settings_.keyframe_coalesce : Clock::time_point::min();
         const bool can_force = keyframe_pending_ && Clock::now() >= force_at;
         if (stop_) return;
         if (queue_.empty() && !(can_force && last_ != nullptr)) {
@@ -109,6 +109,7 @@ void EncodePipeline::run() {
         const bool repeat = queue_.empty();
         std::shared_ptr<const render::RenderedFrame> frame = repeat ? last_ : queue_.front();
         if (!repeat) queue_.pop_front();
+        if (repeat) ++stats_.repeats;
         last_ = frame;
         const auto taken = Clock::now();
         if (can_force) {
@@ -119,7 +120,6 @@ void EncodePipeline::run() {
         const std::optional<bool> keyframe = encode(*frame, can_force);
         lock.lock();
         if (!keyframe) return;
-        if (repeat) ++stats_.repeats;
         // Any IDR serves the requests made before its picture was taken.
         if (*keyframe && keyframe_pending_ && keyframe_requested_ <= taken) keyframe_pending_ = false;
     }

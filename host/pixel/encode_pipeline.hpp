@@ -111,7 +111,7 @@ private:
     std::shared_ptr<const render::RenderedFrame> last_;  // the newest picture taken from the queue
     bool keyframe_pending_ = false;
     std::chrono::steady_clock::time_point keyframe_requested_{};
-    std::chrono::steady_clock::time_point last_forced_{};
+    std::optional<std::chrono::steady_clock::time_point> last_forced_;  // none forced yet
     bool stop_ = false;
     Stats stats_;
     std::thread thread_;
