@@ -11,10 +11,11 @@
 #include <cstring>
 #include <numbers>
 #include <optional>
-#include <set>
+#include <span>
 #include <spdlog/spdlog.h>
 
 #include "base/assert.hpp"
+#include "data/slab.hpp"
 #include "render/colormap.hpp"
 #include "render/shaders.inc"
 
@@ -36,8 +37,8 @@ struct PlaneKey {
 struct VolumeKey {
     const data::ArraySource *source = nullptr;
     size_t level = 0;
-    std::vector<int64_t> index;  // level coordinates of the axes before the displayed three
-    std::array<int64_t, 3> axes{};
+    std::vector<int64_t> index;  // level coordinates of every layer axis not displayed
+    std::array<int64_t, 3> axes{};  // -1, 0, 1 for a 2D layer shown as a plane in 3D
     bool operator==(const VolumeKey &) const = default;
 };
 
@@ -54,11 +55,6 @@ int64_t level_index(const data::ArraySource &source, size_t level, size_t axis, 
     return std::clamp<int64_t>(world_step * size / base, 0, size - 1);
 }
 
-// Copies element `from` of src to element `to` of dst.
-void copy_element(const std::vector<std::byte> &src, size_t from, std::vector<std::byte> &dst, size_t to, size_t bytes) {
-    std::memcpy(dst.data() + to * bytes, src.data() + from * bytes, bytes);
-}
-
 // The layer axes shown for the world's displayed axes, or nothing when the layer does not span
 // them (a 2D image when the view shows the z axis).
 std::optional<std::vector<int64_t>> layer_axes(const data::ArraySource &source, const DimsState &dims,
@@ -72,12 +68,16 @@ std::optional<std::vector<int64_t>> layer_axes(const data::ArraySource &source, 
     return axes;
 }
 
-// The positions of the axes outside the last `shown` ones, in level coordinates.
-std::vector<int64_t> leading_index(const data::ArraySource &source, size_t level, const DimsState &dims, size_t shown) {
+// The level coordinates of the layer axes not in `shown`, at the dims' current step.
+std::vector<int64_t> fixed_index(const data::ArraySource &source, size_t level, const DimsState &dims,
+                                 std::span<const int64_t> shown) {
     const size_t m = source.shape().size();
     const size_t offset = dims.nsteps.size() - m;
     std::vector<int64_t> index;
-    for (size_t axis = 0; axis + shown < m; ++axis) index.push_back(level_index(source, level, axis, dims.current_step[offset + axis]));
+    for (size_t axis = 0; axis < m; ++axis) {
+        if (std::find(shown.begin(), shown.end(), int64_t(axis)) != shown.end()) continue;
+        index.push_back(level_index(source, level, axis, dims.current_step[offset + axis]));
+    }
     return index;
 }
 
@@ -93,11 +93,14 @@ struct Renderer::Impl {
     std::map<std::string, GLuint, std::less<>> colormaps;
     struct LayerTextures {
         GLuint plane = 0, volume = 0;
-        std::optional<PlaneKey> plane_key;
+        std::optional<PlaneKey> plane_key;  // what the texture holds
         std::optional<VolumeKey> volume_key;
+        // The last key whose read threw DataError, and why: not retried while it is shown.
+        std::optional<PlaneKey> plane_failed;
+        std::optional<VolumeKey> volume_failed;
+        std::string failure;
     };
     std::map<std::string, LayerTextures, std::less<>> layers;
-    std::set<std::string> warned;
     uint64_t uploads = 0;
 
     explicit Impl(QOpenGLContext &c) : context(c) {
@@ -173,67 +176,48 @@ struct Renderer::Impl {
         return {};
     }
 
-    // Reads the plane for key: directly when the displayed axes are the layer's last two,
-    // otherwise out of the volume around them.
+    // Reads the plane for key: rows along row_axis, columns along column_axis.
     static Pixels read_plane(const data::ArraySource &source, const PlaneKey &key) {
         const std::vector<int64_t> &shape = source.level_shape(key.level);
-        const int64_t m = int64_t(shape.size());
-        const size_t bytes = data::dtype_bytes(source.dtype());
         Pixels out;
         out.size = {shape[size_t(key.column_axis)], shape[size_t(key.row_axis)], 1};
-        out.bytes.resize(size_t(out.size[0] * out.size[1]) * bytes);
-        if (key.row_axis == m - 2 && key.column_axis == m - 1) {
-            source.read_plane(key.level, key.index, out.bytes);
-            return out;
-        }
-        // Any other pair among the last three: read the block, pick the plane.
-        const std::vector<int64_t> lead(key.index.begin(), key.index.begin() + (m - 3));
-        const std::array<int64_t, 3> block{shape[size_t(m - 3)], shape[size_t(m - 2)], shape[size_t(m - 1)]};
-        std::vector<std::byte> volume(size_t(block[0] * block[1] * block[2]) * bytes);
-        source.read_volume(key.level, lead, volume);
-        // Local axes 0, 1, 2 are the layer's last three; the one not displayed is fixed at its
-        // step, which follows the leading axes in key.index.
-        const int64_t row_local = key.row_axis - (m - 3), column_local = key.column_axis - (m - 3);
-        std::array<int64_t, 3> at{};
-        at[size_t(3 - row_local - column_local)] = key.index[size_t(m - 3)];
-        for (int64_t r = 0; r < out.size[1]; ++r) {
-            for (int64_t c = 0; c < out.size[0]; ++c) {
-                at[size_t(row_local)] = r;
-                at[size_t(column_local)] = c;
-                copy_element(volume, size_t((at[0] * block[1] + at[1]) * block[2] + at[2]), out.bytes, size_t(r * out.size[0] + c), bytes);
-            }
-        }
+        out.bytes.resize(size_t(out.size[0] * out.size[1]) * data::dtype_bytes(source.dtype()));
+        const std::array<int64_t, 2> axes{key.row_axis, key.column_axis};
+        data::read_slab(source, key.level, axes, key.index, out.bytes);
         return out;
     }
 
     // Reads the volume for key, permuted so that x, y, z follow the displayed axes c2, c1, c0.
+    // A 2D layer (axes -1, 0, 1) is its plane, one voxel deep.
     static Pixels read_volume(const data::ArraySource &source, const VolumeKey &key) {
+        if (key.axes[0] < 0) return read_plane(source, PlaneKey{key.source, key.level, {}, 0, 1});
         const std::vector<int64_t> &shape = source.level_shape(key.level);
-        const int64_t m = int64_t(shape.size());
-        const size_t bytes = data::dtype_bytes(source.dtype());
-        const std::array<int64_t, 3> block{shape[size_t(m - 3)], shape[size_t(m - 2)], shape[size_t(m - 1)]};
         Pixels out;
         out.size = {shape[size_t(key.axes[2])], shape[size_t(key.axes[1])], shape[size_t(key.axes[0])]};
-        out.bytes.resize(size_t(block[0] * block[1] * block[2]) * bytes);
-        if (key.axes == std::array<int64_t, 3>{m - 3, m - 2, m - 1}) {
-            source.read_volume(key.level, key.index, out.bytes);
-            return out;
-        }
-        std::vector<std::byte> raw(out.bytes.size());
-        source.read_volume(key.level, key.index, raw);
-        std::array<int64_t, 3> at{};
-        size_t to = 0;
-        for (int64_t z = 0; z < out.size[2]; ++z) {
-            for (int64_t y = 0; y < out.size[1]; ++y) {
-                for (int64_t x = 0; x < out.size[0]; ++x) {
-                    at[size_t(key.axes[0] - (m - 3))] = z;
-                    at[size_t(key.axes[1] - (m - 3))] = y;
-                    at[size_t(key.axes[2] - (m - 3))] = x;
-                    copy_element(raw, size_t((at[0] * block[1] + at[1]) * block[2] + at[2]), out.bytes, to++, bytes);
-                }
+        out.bytes.resize(size_t(out.size[0] * out.size[1] * out.size[2]) * data::dtype_bytes(source.dtype()));
+        data::read_slab(source, key.level, key.axes, key.index, out.bytes);
+        return out;
+    }
+
+    // Reads what key shows unless that already failed. A DataError (a corrupt strip, tile or
+    // chunk found only by this read) leaves the layer out of the frame: it is logged once,
+    // reported in the frame while the key is shown, and retried once the layer shows another.
+    template <typename Key>
+    std::optional<Pixels> fetch(const LayerState &layer, const Key &key, std::optional<Key> &failed, std::string &failure,
+                                std::vector<LayerError> &errors, Pixels (*read)(const data::ArraySource &, const Key &)) {
+        if (failed != key) {
+            try {
+                Pixels pixels = read(*layer.source, key);
+                failed.reset();
+                return pixels;
+            } catch (const data::DataError &e) {
+                failed = key;
+                failure = e.what();
+                spdlog::warn("layer {} is left out until it shows other data: {}", layer.id, failure);
             }
         }
-        return out;
+        errors.push_back({layer.id, failure});
+        return std::nullopt;
     }
 
     void filter(GLenum target, const std::string &interpolation) {
@@ -262,35 +246,23 @@ struct Renderer::Impl {
         }
     }
 
-    void warn_once(const LayerState &layer, const std::string &why) {
-        if (warned.insert(layer.id + why).second) spdlog::warn("layer {} is not drawn: {}", layer.id, why);
-    }
-
-    void draw_plane(const LayerState &layer, const RenderScene &scene) {
+    void draw_plane(const LayerState &layer, const RenderScene &scene, std::vector<LayerError> &errors) {
         const data::ArraySource &source = *layer.source;
         const std::vector<int64_t> displayed = scene.dims.displayed();
         const auto axes = layer_axes(source, scene.dims, displayed);
         if (!axes) return;  // the layer does not span the shown axes, as in napari
-        const int64_t m = int64_t(source.shape().size());
-        if ((*axes)[0] < m - 3 || (*axes)[1] < m - 3) {
-            return warn_once(layer, "2D views of axes before the last three are not supported");
-        }
-        PlaneKey key{&source, layer.level, {}, (*axes)[0], (*axes)[1]};
-        const size_t offset = scene.dims.nsteps.size() - size_t(m);
-        for (int64_t axis = 0; axis < m; ++axis) {
-            if (axis == key.row_axis || axis == key.column_axis) continue;
-            key.index.push_back(level_index(source, layer.level, size_t(axis), scene.dims.current_step[offset + size_t(axis)]));
-        }
+        const PlaneKey key{&source, layer.level, fixed_index(source, layer.level, scene.dims, *axes), (*axes)[0], (*axes)[1]};
         LayerTextures &t = layers[layer.id];
         if (t.plane == 0) gl->glGenTextures(1, &t.plane);
         gl->glActiveTexture(GL_TEXTURE0);
         gl->glBindTexture(GL_TEXTURE_2D, t.plane);
         if (t.plane_key != key) {
-            const Pixels pixels = read_plane(source, key);
+            const std::optional<Pixels> pixels = fetch(layer, key, t.plane_failed, t.failure, errors, &read_plane);
+            if (!pixels) return;
             const auto [internal, type] = formats(source.dtype());
             gl->glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-            gl->glTexImage2D(GL_TEXTURE_2D, 0, internal, GLsizei(pixels.size[0]), GLsizei(pixels.size[1]), 0, GL_RED, type,
-                             pixels.bytes.data());
+            gl->glTexImage2D(GL_TEXTURE_2D, 0, internal, GLsizei(pixels->size[0]), GLsizei(pixels->size[1]), 0, GL_RED, type,
+                             pixels->bytes.data());
             ++uploads;
             t.plane_key = key;
         }
@@ -314,7 +286,7 @@ struct Renderer::Impl {
         gl->glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
     }
 
-    void draw_volume(const LayerState &layer, const RenderScene &scene) {
+    void draw_volume(const LayerState &layer, const RenderScene &scene, std::vector<LayerError> &errors) {
         const data::ArraySource &source = *layer.source;
         const int64_t m = int64_t(source.shape().size());
         const std::vector<int64_t> displayed = scene.dims.displayed();
@@ -332,10 +304,8 @@ struct Renderer::Impl {
             level = {float(shape[1]), float(shape[0]), 1};
         } else {
             const auto axes = layer_axes(source, scene.dims, displayed);
-            if (!axes || std::any_of(axes->begin(), axes->end(), [&](int64_t a) { return a < m - 3; })) {
-                return warn_once(layer, "3D views of axes before the last three are not supported");
-            }
-            key.index = leading_index(source, layer.level, scene.dims, 3);
+            if (!axes) return;  // the layer does not span the shown axes
+            key.index = fixed_index(source, layer.level, scene.dims, *axes);
             key.axes = {(*axes)[0], (*axes)[1], (*axes)[2]};
             const std::vector<int64_t> &shape = source.level_shape(layer.level);
             const std::vector<int64_t> &base = source.shape();
@@ -347,16 +317,12 @@ struct Renderer::Impl {
         gl->glActiveTexture(GL_TEXTURE0);
         gl->glBindTexture(GL_TEXTURE_3D, t.volume);
         if (t.volume_key != key) {
-            Pixels pixels;
-            if (m == 2) {
-                pixels = read_plane(source, PlaneKey{&source, layer.level, {}, 0, 1});
-            } else {
-                pixels = read_volume(source, key);
-            }
+            const std::optional<Pixels> pixels = fetch(layer, key, t.volume_failed, t.failure, errors, &read_volume);
+            if (!pixels) return;
             const auto [internal, type] = formats(source.dtype());
             gl->glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-            gl->glTexImage3D(GL_TEXTURE_3D, 0, internal, GLsizei(pixels.size[0]), GLsizei(pixels.size[1]),
-                             GLsizei(pixels.size[2]), 0, GL_RED, type, pixels.bytes.data());
+            gl->glTexImage3D(GL_TEXTURE_3D, 0, internal, GLsizei(pixels->size[0]), GLsizei(pixels->size[1]),
+                             GLsizei(pixels->size[2]), 0, GL_RED, type, pixels->bytes.data());
             ++uploads;
             t.volume_key = key;
         }
@@ -413,18 +379,19 @@ struct Renderer::Impl {
         gl->glDisable(GL_DEPTH_TEST);
         gl->glClearColor(scene.background[0], scene.background[1], scene.background[2], scene.background[3]);
         gl->glClear(GL_COLOR_BUFFER_BIT);
+        std::vector<LayerError> errors;
         for (const LayerState &layer : scene.layers) {
             if (!layer.visible) continue;
             if (scene.dims.ndisplay == 3) {
-                draw_volume(layer, scene);
+                draw_volume(layer, scene, errors);
             } else {
-                draw_plane(layer, scene);
+                draw_plane(layer, scene, errors);
             }
         }
         gl->glFinish();
         const auto drawn = Clock::now();
         Frame frame{scene.width, scene.height, std::vector<uint8_t>(size_t(scene.width) * size_t(scene.height) * 4),
-                    scene.versions, 0, 0};
+                    scene.versions, std::move(errors), 0, 0};
         gl->glPixelStorei(GL_PACK_ALIGNMENT, 1);
         gl->glReadPixels(0, 0, scene.width, scene.height, GL_RGBA, GL_UNSIGNED_BYTE, frame.rgba.data());
         // GL's first row is the bottom one.

@@ -1,69 +1,13 @@
 // The GL renderer on Qt's offscreen platform (a private Xvfb when there is no DISPLAY), drawing
 // small canvases whose pixels the tests know exactly.
-#include <QOffscreenSurface>
 #include <catch2/catch.hpp>
-#include <memory>
 
 #include "render/colormap.hpp"
-#include "render/gl_context.hpp"
-#include "render/renderer.hpp"
-#include "support/memory_source.hpp"
+#include "render/renderer_fixture.hpp"
 
 using namespace scenehost;
+using namespace scenehost::test;
 using render::RenderScene;
-using test::MemorySource;
-
-namespace {
-
-render::QtRuntime &qt() {
-    static render::QtRuntime runtime("auto");
-    return runtime;
-}
-
-// A context current on this thread and a renderer, per test.
-struct Gl {
-    std::unique_ptr<QOffscreenSurface> surface = qt().make_surface();
-    render::GlContext context{*surface};
-    render::Renderer renderer{context.context()};
-};
-
-struct Rgba {
-    int r, g, b, a;
-};
-
-Rgba pixel(const render::Frame &f, int x, int y) {
-    const size_t i = (size_t(y) * size_t(f.width) + size_t(x)) * 4;
-    return {f.rgba[i], f.rgba[i + 1], f.rgba[i + 2], f.rgba[i + 3]};
-}
-
-render::LayerState layer(std::string id, std::shared_ptr<const data::ArraySource> source) {
-    render::LayerState l;
-    l.id = std::move(id);
-    l.source = std::move(source);
-    l.contrast_limits = {0, 255};
-    return l;
-}
-
-// A 64 x 64 canvas looking at a 2D world of `rows` x `cols` pixels at zoom 1, centred.
-RenderScene scene_2d(int64_t rows, int64_t cols) {
-    RenderScene s;
-    s.width = s.height = 64;
-    s.dims.nsteps = {rows, cols};
-    s.dims.current_step = {0, 0};
-    s.dims.order = {0, 1};
-    s.camera.center = {0, (double(rows) - 1) / 2, (double(cols) - 1) / 2};
-    s.camera.zoom = 1;
-    return s;
-}
-
-int count_bright(const render::Frame &f) {
-    int n = 0;
-    for (int y = 0; y < f.height; ++y)
-        for (int x = 0; x < f.width; ++x) n += pixel(f, x, y).r > 128;
-    return n;
-}
-
-}  // namespace
 
 TEST_CASE("a gradient through gray and contrast limits gives the expected values within 1/255") {
     Gl gl;
@@ -92,7 +36,7 @@ TEST_CASE("a gradient through gray and contrast limits gives the expected values
     CHECK(std::abs(pixel(bent, 32, 5).r - 255.0 * 0.25) <= 1.0);
 }
 
-TEST_CASE("opacity 0 shows the background; the background is the settings' colour") {
+TEST_CASE("opacity 0 shows the background, and the background is the settings' colour") {
     Gl gl;
     RenderScene s = scene_2d(64, 64);
     s.background = {0.2f, 0.4f, 0.6f, 1};
@@ -109,7 +53,7 @@ TEST_CASE("opacity 0 shows the background; the background is the settings' colou
     CHECK(pixel(gl.renderer.render(s), 20, 20).r == 51);
 }
 
-TEST_CASE("additive blending of a red and a green layer gives yellow; opaque covers; minimum takes the least") {
+TEST_CASE("additive blending of a red and a green layer gives yellow, opaque covers and minimum takes the least") {
     Gl gl;
     RenderScene s = scene_2d(64, 64);
     auto full = MemorySource::uint8({64, 64}, [](const auto &) { return uint8_t(255); });
@@ -237,7 +181,7 @@ TEST_CASE("a 2D layer shows in the 3D view as a plane at 0 on the axis it lacks"
     CHECK(count_bright(gl.renderer.render(s)) <= 64 * 8);
 }
 
-TEST_CASE("every volume mode renders; minip and mip differ on the same data") {
+TEST_CASE("every volume mode renders, and minip and mip differ on the same data") {
     Gl gl;
     auto ramp = MemorySource::uint8({8, 8, 8}, [](const auto &at) { return uint8_t(30 * at[0] + 10); });
     RenderScene s;

@@ -1,9 +1,11 @@
-// An ArraySource over bytes in memory, one level, for tests that need exact pixel values.
+// An ArraySource over bytes in memory, one level, for tests that need exact pixel values; a
+// test can make reads fail (throw data::DataError) to play a corrupt file found only on read.
 #pragma once
 
 #include <cstring>
 #include <functional>
 #include <numeric>
+#include <span>
 #include <vector>
 
 #include "data/array_source.hpp"
@@ -45,10 +47,13 @@ public:
     }
 
     mutable int reads = 0;
+    // Called with the index of every read before it copies; a test throws DataError from it.
+    std::function<void(std::span<const int64_t> index)> before_read;
 
 private:
     void copy(std::span<const int64_t> index, size_t trailing, std::span<std::byte> out) const {
         ++reads;
+        if (before_read) before_read(index);
         size_t block = data::dtype_bytes(dtype_);
         for (size_t axis = shape_.size() - trailing; axis < shape_.size(); ++axis) block *= size_t(shape_[axis]);
         size_t offset = 0;
