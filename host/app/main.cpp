@@ -32,7 +32,9 @@ int main(int argc, char **argv) {
     app::ServeOptions serve_options;
     auto *serve = cli.add_subcommand("serve", "Run the host");
     serve->add_option("--plugin-dir", serve_options.plugin_dirs, "Plugin directory (repeatable)");
-    serve->add_flag("--demo", serve_options.demo, "Serve the built-in demo scene");
+    auto *demo = serve->add_flag("--demo", serve_options.demo, "Serve the built-in demo scene");
+    serve->add_option("--open", serve_options.open, "Serve these .npy, .tif/.tiff files or OME-Zarr directories, a layer each")
+        ->excludes(demo);
     serve->add_flag("--no-render", serve_options.no_render, "Run the control channel only (no display, no GL)");
     serve->add_option("--display", serve_options.display,
                       "X display for offscreen GL: auto ($DISPLAY, else a private Xvfb), xvfb, or :N");

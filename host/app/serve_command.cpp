@@ -16,9 +16,11 @@
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
+#include "base/assert.hpp"
 #include "base/clock.hpp"
 #include "broadcast/scene_snapshot.hpp"
 #include "data/demo_scene.hpp"
+#include "data/file_scene.hpp"
 #include "engine/command_registry.hpp"
 #include "engine/state_engine.hpp"
 #include "pixel/encode_pipeline.hpp"
@@ -116,13 +118,18 @@ int run_serve_command(const ServeOptions &options) {
         transport_config.tls = transport::TlsConfig{options.tls_cert, options.tls_key};
     }
 
+    // The data first: a file that cannot be used stops the host before it writes anything.
+    SCENEHOST_ASSERT(!options.demo || options.open.empty(), "the command line refuses --open with --demo");
+    const data::Scene scene = options.demo            ? data::demo_scene()
+                              : !options.open.empty() ? data::file_scene(options.open)
+                                                      : data::empty_scene();
+
     base::SystemClock clock;
     store::SceneStore store(clock);
     store::AuditConfig audit_config{.path = options.audit_log};
     audit_config.fsync = *store::parse_fsync_policy(options.fsync);  // CLI11 checked the spelling
     auto audit = store::AuditLog::open(audit_config, clock);
     engine::StateEngine engine(store, registry, *audit, clock);
-    const data::Scene scene = options.demo ? data::demo_scene() : data::empty_scene();
     engine.seed(boost::json::serialize(scene.description));
 
     // Rendering: the newest scene goes to the render thread after every change; each frame
@@ -213,7 +220,8 @@ int run_serve_command(const ServeOptions &options) {
     std::printf("scenehost listening on %s:%u%s\n", bound.address().to_string().c_str(), bound.port(),
                 transport_config.tls ? " (TLS)" : "");
     std::fflush(stdout);
-    spdlog::info("scenehost serving{}: {} reducers, audit log {}", options.demo ? " the demo scene" : "",
+    spdlog::info("scenehost serving {}: {} reducers, audit log {}",
+                 options.demo ? "the demo scene" : fmt::format("{} layers", scene.sources.size()),
                  registry.reducers().size(), options.audit_log);
 
     boost::asio::steady_timer audit_timer(io);

@@ -11,6 +11,7 @@ namespace scenehost::app {
 struct ServeOptions {
     std::vector<std::filesystem::path> plugin_dirs;
     bool demo = false;
+    std::vector<std::filesystem::path> open;  // data files or OME-Zarr directories, one layer each; not with demo
     bool no_render = false;          // control channel only: no display, no GL
     std::string display = "auto";    // auto ($DISPLAY or a private Xvfb), xvfb, or :N
     std::string listen = "127.0.0.1:8080";  // ADDRESS:PORT; port 0 picks a free one

@@ -103,3 +103,15 @@ TEST_CASE("serve refuses to render without the reducers the renderer reads, nami
     CHECK_THAT(r.output, Catch::Contains("none is loaded for: view, dims, camera, layer, volume") &&
                              Catch::Contains("--no-render"));
 }
+
+TEST_CASE("serve --open with a missing file is a start-up error naming it, exit 2") {
+    const Run r = run("serve --open /no/such/cells.npy --no-render --audit-log /tmp/scenehost-cli-test.jsonl");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Catch::Contains("/no/such/cells.npy: does not exist"));
+}
+
+TEST_CASE("serve refuses --open together with --demo") {
+    const Run r = run("serve --demo --open /tmp/cells.npy --no-render --audit-log /tmp/scenehost-cli-test.jsonl");
+    CHECK(r.exit_code != 0);
+    CHECK_THAT(r.output, Catch::Contains("--open") && Catch::Contains("--demo") && Catch::Contains("excludes"));
+}

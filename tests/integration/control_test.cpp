@@ -2,8 +2,6 @@
 // clients, every frame checked by the protocol validator. Rows of the spec's testing matrix
 // (§15) that the control channel covers, bad input, resume, auth, heartbeats.
 #include <algorithm>
-#include <QByteArray>
-#include <QImage>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +10,7 @@
 
 #include "support/control_client.hpp"
 #include "support/host_process.hpp"
+#include "support/screenshot.hpp"
 
 using namespace scenehost::test;
 namespace fs = std::filesystem;
@@ -226,44 +225,6 @@ TEST_CASE("volume and multiscale intents ride notify.layers under namespaced key
     CHECK(scene.at("layers").at(0).at("volume").at("mode") == "attenuated_mip");
     CHECK(scene.at("layers").at(0).at("multiscale").at("level") == 1);
 }
-
-namespace {
-
-// Calls scene.screenshot until the frame shows at least `layer_version` of the layer scope.
-json::object screenshot_showing(ControlClient &c, uint64_t layer_version) {
-    for (int attempt = 0; attempt < 400; ++attempt) {
-        c.command("scene.screenshot");
-        json::object reply = c.next();
-        while (reply.at("type") != "reply.command" && reply.at("type") != "error.command") reply = c.next();
-        if (reply.at("type") == "reply.command") {
-            const json::object result = payload(reply).at("result").as_object();
-            if (result.at("versions").at("layer").to_number<uint64_t>() >= layer_version) return result;
-        } else {
-            INFO(json::serialize(reply));
-            REQUIRE(payload(reply).at("code") == "command.retryable");  // no frame yet
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    FAIL("no frame showed layer version " << layer_version);
-    return {};
-}
-
-QImage decode(const json::object &shot) {
-    const QByteArray png = QByteArray::fromBase64(QByteArray(shot.at("data").as_string().c_str()));
-    QImage image = QImage::fromData(png, "PNG");
-    REQUIRE_FALSE(image.isNull());
-    return image.convertToFormat(QImage::Format_RGBA8888);
-}
-
-int lit_pixels(const QImage &image) {
-    int lit = 0;
-    for (int y = 0; y < image.height(); y += 4) {
-        for (int x = 0; x < image.width(); x += 4) lit += (image.pixel(x, y) & 0xffffff) != 0;
-    }
-    return lit;
-}
-
-}  // namespace
 
 TEST_CASE("scene.screenshot: the rendered demo as a PNG, and the picture of a change once drawn") {
     HostProcess host(host_args());
