@@ -54,12 +54,17 @@ engine::CommandResult screenshot(const render::FrameSlot &latest, const boost::j
     const std::string png = render::encode_png(frame->frame);
     boost::json::object versions;
     for (const auto &[scope, version] : frame->frame.versions) versions[scope] = version;
+    boost::json::array errors;  // layers left out because their data could not be read
+    for (const render::LayerError &error : frame->frame.errors) {
+        errors.push_back(boost::json::object{{"layer_id", error.layer}, {"message", error.message}});
+    }
     return engine::CommandResult(boost::json::object{{"format", "png"},
                                                      {"width", frame->frame.width},
                                                      {"height", frame->frame.height},
                                                      {"sequence", frame->sequence},
                                                      {"captured_us", frame->captured_us},
                                                      {"versions", std::move(versions)},
+                                                     {"errors", std::move(errors)},
                                                      {"data", render::base64(png)}});
 }
 

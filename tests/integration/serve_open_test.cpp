@@ -47,7 +47,9 @@ TEST_CASE("serve --open: the file's layer reaches notify.scene and its picture s
     CHECK(scene.at("viewer").at("dims").at("current_step") == json::array{1, 0, 0});
 
     // The fitted camera shows the ramp across the middle of the canvas: dark left, bright right.
-    const QImage image = decode(screenshot_showing(c, 0));
+    const json::object shot = screenshot_showing(c, 0);
+    CHECK(shot.at("errors") == json::array{});
+    const QImage image = decode(shot);
     CHECK(lit_pixels(image) > 10000);
     const int left = qRed(image.pixel(400, 360)), middle = qRed(image.pixel(640, 360)), right = qRed(image.pixel(900, 360));
     INFO("left " << left << ", middle " << middle << ", right " << right);
