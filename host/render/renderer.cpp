@@ -98,7 +98,7 @@ struct Renderer::Impl {
         // The last key whose read threw DataError, and why: not retried while it is shown.
         std::optional<PlaneKey> plane_failed;
         std::optional<VolumeKey> volume_failed;
-        std::string failure;
+        std::string plane_failure, volume_failure;
     };
     std::map<std::string, LayerTextures, std::less<>> layers;
     uint64_t uploads = 0;
@@ -257,7 +257,7 @@ struct Renderer::Impl {
         gl->glActiveTexture(GL_TEXTURE0);
         gl->glBindTexture(GL_TEXTURE_2D, t.plane);
         if (t.plane_key != key) {
-            const std::optional<Pixels> pixels = fetch(layer, key, t.plane_failed, t.failure, errors, &read_plane);
+            const std::optional<Pixels> pixels = fetch(layer, key, t.plane_failed, t.plane_failure, errors, &read_plane);
             if (!pixels) return;
             const auto [internal, type] = formats(source.dtype());
             gl->glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
@@ -317,7 +317,7 @@ struct Renderer::Impl {
         gl->glActiveTexture(GL_TEXTURE0);
         gl->glBindTexture(GL_TEXTURE_3D, t.volume);
         if (t.volume_key != key) {
-            const std::optional<Pixels> pixels = fetch(layer, key, t.volume_failed, t.failure, errors, &read_volume);
+            const std::optional<Pixels> pixels = fetch(layer, key, t.volume_failed, t.volume_failure, errors, &read_volume);
             if (!pixels) return;
             const auto [internal, type] = formats(source.dtype());
             gl->glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
