@@ -455,7 +455,7 @@ TEST_CASE("resume: a valid token replays the missed deltas in order, without a n
     CHECK(payload(camera).at("state").as_object().contains("zoom"));
 }
 
-TEST_CASE("resume: a stale token gets a fresh baseline; a malformed one is rejected") {
+TEST_CASE("resume: a stale token gets a fresh baseline, a malformed one is rejected") {
     HostProcess host(host_args());
     std::string scene_token;
     {

@@ -79,7 +79,7 @@ uint16_t close_code_of(const test::ReadResult &r) {
 
 }  // namespace
 
-TEST_CASE("GET /healthz answers ok; other paths 404") {
+TEST_CASE("GET /healthz answers ok, other paths 404") {
     Server server({});
     CHECK(test::http_get(server.port(), "/healthz") == std::pair<int, std::string>{200, "ok\n"});
     CHECK(test::http_get(server.port(), "/nope").first == 404);

@@ -10,7 +10,7 @@
 namespace json = boost::json;
 using scenehost::base::to_json;
 
-TEST_CASE("numbers are written in their shortest form; whole doubles keep a .0") {
+TEST_CASE("numbers are written in their shortest form, whole doubles keep a .0") {
     CHECK(to_json(0.5) == "0.5");
     CHECK(to_json(1.0) == "1.0");
     CHECK(to_json(-0.0) == "-0.0");
@@ -33,7 +33,7 @@ TEST_CASE("doubles survive a round trip through the text exactly") {
     }
 }
 
-TEST_CASE("strings are escaped as JSON requires; UTF-8 passes through") {
+TEST_CASE("strings are escaped as JSON requires, UTF-8 passes through") {
     CHECK(to_json("a\"b\\c") == R"("a\"b\\c")");
     CHECK(to_json("\n\t\r\b\f") == R"("\n\t\r\b\f")");
     CHECK(to_json(json::string(std::string("\x01\x1f", 2))) == R"("\u0001\u001f")");

@@ -247,7 +247,7 @@ TEST_CASE("a 4D float32 OME-Zarr image reads back from blosc chunks") {
     CHECK(values_of<float>(volume) == std::vector<float>(values.begin() + 3 * 6 * 7, values.end()));
 }
 
-TEST_CASE("a 2D uint8 OME-Zarr image reads back; a NaN fill_value fills missing float chunks") {
+TEST_CASE("a 2D uint8 OME-Zarr image reads back, a NaN fill_value fills missing float chunks") {
     TempDir dir;
     const auto values = pattern<uint8_t>(5 * 6, 200, 9);
     write_image(dir / "plain.zarr", {ZarrLevel{.shape = {5, 6}, .chunks = {5, 6}, .pixels = bytes_of(values)}}, {"y", "x"});

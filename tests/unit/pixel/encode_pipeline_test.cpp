@@ -147,7 +147,7 @@ TEST_CASE("a keyframe request with nothing new rendered encodes the last picture
     CHECK(pipeline.stats().keyframes == 2);
 }
 
-TEST_CASE("keyframe requests within the coalescing window wait for it; frames meanwhile are not IDRs") {
+TEST_CASE("keyframe requests within the coalescing window wait for it, frames meanwhile are not IDRs") {
     Fixture f;
     pixel::EncodePipeline pipeline(f.plugin, settings(std::chrono::hours(1)), f.recorder.sinks());
     pipeline.request_keyframe();  // nothing forced yet: served by the first frame
@@ -179,7 +179,7 @@ TEST_CASE("a full queue drops its oldest waiting frame, never the newest") {
     CHECK(pipeline.stats().submitted == 4);
 }
 
-TEST_CASE("a new canvas size starts a new stream format with an IDR; odd sides are cropped to even") {
+TEST_CASE("a new canvas size starts a new stream format with an IDR, odd sides are cropped to even") {
     Fixture f;
     pixel::EncodePipeline pipeline(f.plugin, settings(), f.recorder.sinks());
     pipeline.submit(rendered(1));

@@ -143,7 +143,7 @@ TEST_CASE("in 3D, pan follows the camera's own axes") {
     check_near(pose(h).center, {start.center[0] + 1, start.center[1], start.center[2]});
 }
 
-TEST_CASE("reset fits the view for the current ndisplay; set applies parts and rect") {
+TEST_CASE("reset fits the view for the current ndisplay, set applies parts and rect") {
     ReducerHarness h;
     const Pose fitted = pose(h);
     h.accept("camera", "main", "pan", json::object{{"dx_px", 40}, {"dy_px", 40}});

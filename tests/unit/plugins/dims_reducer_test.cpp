@@ -58,7 +58,7 @@ TEST_CASE("one axis by index or label: index/current_step absolute, step a clamp
     h.reject("dims", "z", "order", json::array{0, 1, 2}, "state.invalid_value");  // order is for main
 }
 
-TEST_CASE("order must be a permutation; displayed moves axes to the end") {
+TEST_CASE("order must be a permutation, displayed moves axes to the end") {
     ReducerHarness h;
     CHECK(h.accept("dims", "main", "order", json::array{2, 0, 1}) == json::array{2, 0, 1});
     h.reject("dims", "main", "order", json::array{0, 0, 1}, "state.invalid_value");
@@ -72,7 +72,7 @@ TEST_CASE("order must be a permutation; displayed moves axes to the end") {
     CHECK(h.accept("dims", "main", "displayed", json::array{2, 1, 0}) == json::array{2, 1, 0});
 }
 
-TEST_CASE("axis labels: one distinct non-empty string per axis; nsteps is read-only") {
+TEST_CASE("axis labels: one distinct non-empty string per axis, nsteps is read-only") {
     ReducerHarness h;
     CHECK(h.accept("dims", "main", "axis_labels", json::array{"t", "row", "col"}) == json::array{"t", "row", "col"});
     CHECK(h.accept("dims", "row", "index", 5) == json::array{4, 5, 0});  // the new label addresses the axis

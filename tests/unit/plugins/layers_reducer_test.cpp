@@ -54,7 +54,7 @@ TEST_CASE("a scene whose layer metadata is unusable cannot be seeded") {
     CHECK(seed_error(R"([])") == "seeded");
 }
 
-TEST_CASE("opacity is accepted on [0, 1] and refused outside, for NaN, Inf and non-numbers") {
+TEST_CASE("opacity is accepted from 0 to 1 and refused outside, for NaN, Inf and non-numbers") {
     ReducerHarness h;
     CHECK(num(h.accept("layer", "vol", "opacity", 0)) == 0.0);
     CHECK(num(h.accept("layer", "vol", "opacity", 1)) == 1.0);
@@ -70,7 +70,7 @@ TEST_CASE("opacity is accepted on [0, 1] and refused outside, for NaN, Inf and n
     h.reject("layer", "vol", "opacity", nullptr, "state.invalid_value");
 }
 
-TEST_CASE("gamma lies in (0, 2]") {
+TEST_CASE("gamma is accepted above 0 up to 2") {
     ReducerHarness h;
     CHECK(num(h.accept("layer", "vol", "gamma", 2)) == 2.0);
     CHECK(num(h.accept("layer", "vol", "gamma", 1e-6)) == 1e-6);
@@ -139,7 +139,7 @@ TEST_CASE("contrast limits: lo < hi inside the dtype's range, as a pair or {lo, 
     CHECK(h.accept("layer", "img", "contrast_limits", json::array{-2.5, 1e6}) == json::array{-2.5, 1e6});
 }
 
-TEST_CASE("multiscale.level lies within the layer's levels; integer strings are accepted") {
+TEST_CASE("multiscale.level lies within the layer's levels, integer strings are accepted") {
     ReducerHarness h;
     CHECK(h.accept("layer", "vol", "multiscale.level", 1) == 1);
     CHECK(h.accept("layer", "vol", "multiscale.level", "0") == 0);

@@ -48,7 +48,7 @@ TEST_CASE("background as hex or channels, stored as RGBA") {
     h.reject("view", "main", "background", "black", "state.invalid_value");
 }
 
-TEST_CASE("only target main; unknown keys; base_version") {
+TEST_CASE("only target main, unknown keys, base_version") {
     ReducerHarness h;
     h.reject("view", "side", "ndisplay", 3, "state.invalid_value");
     h.reject("view", "main", "theme", "dark", "state.unknown_key");

@@ -45,7 +45,7 @@ TEST_CASE("numeric parameters at their bounds, beyond them, and not numbers") {
     h.reject("volume", "vol", "iso_threshold", json::array{1}, "state.invalid_value");
 }
 
-TEST_CASE("target main sets every layer; unknown layers and keys are named") {
+TEST_CASE("target main sets every layer, unknown layers and keys are named") {
     ReducerHarness h;
     h.accept("volume", "main", "mode", "average");
     CHECK(h.value("volume", "vol", "mode") == "average");

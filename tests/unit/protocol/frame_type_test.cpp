@@ -52,7 +52,7 @@ TEST_CASE("who sends what") {
     }
 }
 
-TEST_CASE("only resumable topics carry seq; only dims and camera use the short-id rule") {
+TEST_CASE("only resumable topics carry seq, only dims and camera use the short-id rule") {
     const std::set<FrameType> resumable = {FrameType::notify_scene, FrameType::notify_layers, FrameType::notify_stream};
     for (FrameType type : kAllTypes) {
         INFO(type_name(type));

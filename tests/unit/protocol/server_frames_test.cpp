@@ -181,7 +181,7 @@ TEST_CASE("notify.dims / notify.camera: the intent_id, else a short frame_id, ne
     }
 }
 
-TEST_CASE("resumable frames carry seq and delta_token; notify.scene seq is 0; stream has no intent") {
+TEST_CASE("resumable frames carry seq and delta_token, notify.scene seq is 0, stream has no intent") {
     Fixture f;
     const json::object scene = checked(
         f.builder.scene(kSession, {{"viewer", json::object{}}, {"layers", json::array{}}}, "tok-0", std::nullopt));

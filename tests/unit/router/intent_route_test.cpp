@@ -30,7 +30,7 @@ TEST_CASE("napari-cuda's volume/main layer controls and multiscale go to the lay
     CHECK(route_intent("multiscale", "main", "policy") == Route{"layer", "main", "multiscale.policy"});
 }
 
-TEST_CASE("ndisplay belongs to the view, whichever scope asks; settings is the view") {
+TEST_CASE("ndisplay belongs to the view, whichever scope asks, settings is the view") {
     CHECK(route_intent("dims", "main", "ndisplay") == Route{"view", "main", "ndisplay"});
     CHECK(route_intent("dims", "0", "ndisplay") == Route{"view", "main", "ndisplay"});
     CHECK(route_intent("settings", "main", "fps_target") == Route{"view", "main", "fps_target"});

@@ -158,7 +158,7 @@ TEST_CASE("a rejected intent records what was asked and why") {
     CHECK(l.at("error").at("message").as_string() == "layer.opacity must lie in [0, 1]");
 }
 
-TEST_CASE("several writes are all listed; the intent's own write is the headline") {
+TEST_CASE("several writes are all listed, the intent's own write is the headline") {
     TempDir dir;
     base::ManualClock clock;
     auto log = store::AuditLog::open({.path = dir.path / "audit.jsonl"}, clock);
@@ -360,7 +360,7 @@ TEST_CASE("rotation counts the size the file had at open") {
     CHECK(read_lines(path).size() == 1);
 }
 
-TEST_CASE("keep_files 0 drops the full file; rotate_bytes 0 never rotates") {
+TEST_CASE("keep_files 0 drops the full file, rotate_bytes 0 never rotates") {
     TempDir dir;
     base::ManualClock clock;
     const uint64_t line_bytes = store::AuditLog::format_line(accepted(100)).size() + 1;

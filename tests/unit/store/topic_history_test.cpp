@@ -38,7 +38,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("a snapshot has seq 0; deltas count from 1 with unique tokens") {
+TEST_CASE("a snapshot has seq 0, deltas count from 1 with unique tokens") {
     Fixture f;
     const auto scene = f.history.seed_snapshot(Topic::scene, boost::json::object{{"viewer", 1}}, 7);
     CHECK(scene.seq == 0);

@@ -55,7 +55,7 @@ TEST_CASE("a kept frame makes room by coalescing other keys, never by dropping k
     CHECK(drain(q) == std::vector<std::string>{"ack1", "d3", "ack2"});
 }
 
-TEST_CASE("overflow when only kept frames remain; the frame is not queued") {
+TEST_CASE("overflow when only kept frames remain, the frame is not queued") {
     SendQueue q(8);
     CHECK(q.push(kept("abcd")) == PushResult::queued);
     CHECK(q.push(kept("efgh")) == PushResult::queued);
