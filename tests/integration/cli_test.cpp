@@ -115,3 +115,24 @@ TEST_CASE("serve refuses --open together with --demo") {
     CHECK(r.exit_code != 0);
     CHECK_THAT(r.output, Catch::Contains("--open") && Catch::Contains("--demo") && Catch::Contains("excludes"));
 }
+
+TEST_CASE("scenehost encoders: x264 available, vpl unavailable with the reason, on a machine without an Intel GPU") {
+    const Run r = run("encoders");
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.output, Catch::Matches("(.|\n)*x264 +1\\.0\\.0 +h264 +i420 +available(.|\n)*"));
+    CHECK_THAT(r.output, Catch::Matches("(.|\n)*vpl +1\\.0\\.0 +h264 +nv12 +unavailable: no oneVPL implementation for "
+                                        "H\\.264 encode: needs an Intel GPU with the oneVPL GPU runtime(.|\n)*"));
+}
+
+TEST_CASE("serve with an encoder that cannot run, or that refuses its options, does not start") {
+    const Run vpl = run("serve --encoder vpl --audit-log /tmp/scenehost-cli-test.jsonl");
+    CHECK(vpl.exit_code == 2);
+    CHECK_THAT(vpl.output, Catch::Contains("encoder 'vpl' cannot run here: no oneVPL implementation for H.264 encode"));
+    const Run missing = run("serve --encoder nvenc --audit-log /tmp/scenehost-cli-test.jsonl");
+    CHECK(missing.exit_code == 2);
+    CHECK_THAT(missing.output, Catch::Contains("encoder 'nvenc': no encoder plugin of that name is loaded (loaded: "));
+    const Run options = run("serve --encoder x264 --encoder-options '{\"bogus\":1}' --audit-log /tmp/scenehost-cli-test.jsonl");
+    CHECK(options.exit_code == 2);
+    CHECK_THAT(options.output, Catch::Contains("encoder 'x264' refuses the settings: ") && Catch::Contains("bogus"));
+}

@@ -1,0 +1,248 @@
+// The pixel channel end to end: the real host renders the demo scene, encodes it with the x264
+// plugin and streams it on /pixels; test clients decode what they get with libavcodec using the
+// avcC of notify.stream. Keyframe requests, late joiners and a client that stops reading.
+#include <QByteArray>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+#include <unistd.h>
+
+#include "protocol/pixel_frame.hpp"
+#include "support/control_client.hpp"
+#include "support/h264_decoder.hpp"
+#include "support/host_process.hpp"
+
+using namespace scenehost;
+using namespace scenehost::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> host_args(std::vector<std::string> extra = {}) {
+    const fs::path audit = fs::temp_directory_path() / ("scenehost-pixels-" + std::to_string(getpid()) + ".jsonl");
+    std::vector<std::string> args = {"--plugin-dir", SCENEHOST_PLUGIN_DIR, "--demo", "--audit-log", audit.string(),
+                                     "--encoder", "x264", "--updates-per-s", "100000"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+}
+
+json::object payload(const json::object &frame) { return frame.at("payload").as_object(); }
+
+// One pixel message, owned.
+struct Pixels {
+    std::string bytes;
+    protocol::PixelMessage message;
+    bool keyframe() const { return message.header.flags & protocol::kPixelFlagKeyframe; }
+    std::span<const uint8_t> unit() const { return message.payload; }
+};
+
+class PixelClient {
+public:
+    explicit PixelClient(uint16_t port, std::string query = "meta=1", int receive_buffer_bytes = 0)
+        : ws_(port, ClientOptions{.path = "/pixels" + (query.empty() ? "" : "?" + query),
+                                  .read_timeout = std::chrono::milliseconds(10000),
+                                  .receive_buffer_bytes = receive_buffer_bytes}) {}
+
+    Pixels next() {
+        auto r = ws_.read();
+        if (auto *closed = std::get_if<Closed>(&r)) FAIL("pixels closed (" << closed->reason.code << ")");
+        REQUIRE(std::holds_alternative<Message>(r));
+        Message &m = std::get<Message>(r);
+        REQUIRE(m.binary);
+        Pixels p{std::move(m.text), {}};
+        auto parsed = protocol::parse_pixel_message(
+            {reinterpret_cast<const uint8_t *>(p.bytes.data()), p.bytes.size()});
+        INFO((std::holds_alternative<std::string>(parsed) ? std::get<std::string>(parsed) : ""));
+        REQUIRE(std::holds_alternative<protocol::PixelMessage>(parsed));
+        p.message = std::get<protocol::PixelMessage>(parsed);
+        return p;
+    }
+    WsClient &ws() { return ws_; }
+
+private:
+    WsClient ws_;
+};
+
+// Reads control frames until notify.stream; returns its payload.
+json::object next_stream(ControlClient &c) {
+    for (;;) {
+        json::object f = c.next();
+        if (f.at("type") == "notify.stream") return payload(f);
+    }
+}
+
+std::vector<uint8_t> avcc_of(const json::object &stream) {
+    const QByteArray bytes = QByteArray::fromBase64(QByteArray(stream.at("avcc").as_string().c_str()));
+    return {bytes.begin(), bytes.end()};
+}
+
+// The camera version of an accepted zoom.
+uint64_t zoom(ControlClient &c, double factor) {
+    c.update("camera", "main", "zoom", json::object{{"factor", factor}, {"anchor_px", json::array{640, 360}}});
+    for (;;) {
+        json::object f = c.next();
+        if (f.at("type") != "ack.state") continue;
+        INFO(json::serialize(f));
+        REQUIRE(payload(f).at("status") == "accepted");
+        return payload(f).at("version").to_number<uint64_t>();
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a pixel client starts at an IDR that decodes with notify.stream's avcC into the canvas size") {
+    HostProcess host(host_args());
+    ControlClient control(host.port(), {}, /*keep_stream=*/true);
+    control.handshake();
+    const json::object stream = next_stream(control);
+    CHECK(stream.at("codec") == "h264");
+    CHECK(stream.at("format") == "avcc");
+    CHECK(stream.at("nal_length_size") == 4);
+    CHECK(stream.at("frame_size") == json::array{1280, 720});
+    CHECK(stream.at("fps").to_number<double>() == 60.0);
+    CHECK(stream.at("latency_policy").at("max_buffer_ms").to_number<double>() == 120.0);
+
+    PixelClient pixels(host.port());
+    const Pixels first = pixels.next();
+    CHECK(first.keyframe());
+    CHECK(first.message.header.width == 1280);
+    CHECK(first.message.header.height == 720);
+    CHECK(first.message.header.codec == protocol::kPixelCodecH264);
+    REQUIRE(first.message.meta.has_value());
+    CHECK(first.message.meta->versions.count("camera") == 1);
+    CHECK(first.message.header.timestamp_s == Approx(first.message.meta->captured_us / 1e6));
+
+    H264Decoder decoder(avcc_of(stream));
+    const auto picture = decoder.decode(first.unit());
+    REQUIRE(picture.has_value());
+    CHECK(picture->width() == 1280);
+    CHECK(picture->height() == 720);
+    // The demo scene is not a blank canvas: its luma varies.
+    const auto y = picture->plane(0);
+    const auto [lo, hi] = std::minmax_element(y.begin(), y.end());
+    CHECK(int(*hi) - int(*lo) > 64);
+}
+
+TEST_CASE("the picture of a change arrives with the versions it shows, and decodes after the IDR") {
+    HostProcess host(host_args());
+    ControlClient control(host.port(), {}, true);
+    control.handshake();
+    const json::object stream = next_stream(control);
+    PixelClient pixels(host.port());
+    H264Decoder decoder(avcc_of(stream));
+    const Pixels first = pixels.next();
+    REQUIRE(first.keyframe());
+    REQUIRE(decoder.decode(first.unit()).has_value());
+    for (int i = 0; i < 5; ++i) {
+        const uint64_t version = zoom(control, i % 2 ? 0.8 : 1.25);
+        for (;;) {
+            const Pixels p = pixels.next();
+            REQUIRE(decoder.decode(p.unit()).has_value());  // every unit decodes, in order
+            if (p.message.meta->versions.at("camera") >= version) break;
+        }
+    }
+}
+
+TEST_CASE("napari.pixel.request_keyframe: reply null, notify.stream again, and the next frame is an IDR") {
+    HostProcess host(host_args());
+    ControlClient control(host.port(), {}, true);
+    control.handshake();
+    next_stream(control);
+    PixelClient pixels(host.port());
+    REQUIRE(pixels.next().keyframe());
+    zoom(control, 1.1);
+    Pixels p = pixels.next();
+    while (p.keyframe()) p = pixels.next();  // a P-frame: the stream is under way
+
+    const std::string id = control.command("napari.pixel.request_keyframe");
+    bool replied = false, restated = false;
+    while (!replied || !restated) {
+        const json::object f = control.next();
+        if (f.at("type") == "reply.command") {
+            CHECK(payload(f).at("in_reply_to") == json::value(id));
+            CHECK(payload(f).at("status") == "ok");
+            replied = true;
+        }
+        restated = restated || f.at("type") == "notify.stream";
+    }
+    // Within one frame: a frame encoded before the request may still be on its way.
+    const Pixels a = pixels.next();
+    CHECK((a.keyframe() || pixels.next().keyframe()));
+}
+
+TEST_CASE("a client joining mid-stream starts at an IDR") {
+    HostProcess host(host_args());
+    ControlClient control(host.port());
+    control.handshake();
+    PixelClient early(host.port(), "");
+    REQUIRE(early.next().keyframe());
+    bool p_frame_seen = false;
+    for (int i = 0; i < 3; ++i) {
+        zoom(control, 1.05);
+        p_frame_seen = p_frame_seen || !early.next().keyframe();
+    }
+    REQUIRE(p_frame_seen);
+    PixelClient late(host.port(), "");
+    const Pixels first = late.next();
+    CHECK(first.keyframe());
+    CHECK_FALSE(first.message.meta.has_value());  // no ?meta=1: napari-cuda's framing only
+}
+
+TEST_CASE("a pixel client that stops reading does not hold up another: it loses frames up to an IDR") {
+    HostProcess host(host_args({"--socket-send-buffer-bytes", "8192"}));
+    ControlClient control(host.port());
+    control.handshake();
+    PixelClient stalled(host.port(), "meta=1", 4096);
+    PixelClient reader(host.port());
+    REQUIRE(reader.next().keyframe());
+
+    // Every zoom renders a new picture; the reader keeps up and sees the last one.
+    uint64_t version = 0;
+    std::vector<uint32_t> reader_seqs;
+    for (int i = 0; i < 60; ++i) {
+        version = zoom(control, i % 2 ? 0.9 : 1.1);
+        for (;;) {
+            const Pixels p = reader.next();
+            reader_seqs.push_back(p.message.header.seq);
+            if (p.message.meta->versions.at("camera") >= version) break;
+        }
+    }
+    // The stalled client now reads what reached it: after every gap in the sequence comes an IDR.
+    std::vector<Pixels> got;
+    for (;;) {
+        auto r = stalled.ws().read();
+        if (!std::holds_alternative<Message>(r)) break;  // timed out: it has read everything sent
+        const std::string bytes = std::get<Message>(r).text;
+        auto parsed = protocol::parse_pixel_message({reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()});
+        REQUIRE(std::holds_alternative<protocol::PixelMessage>(parsed));
+        got.push_back({bytes, std::get<protocol::PixelMessage>(parsed)});
+        if (got.back().message.meta->versions.at("camera") >= version) break;
+    }
+    REQUIRE_FALSE(got.empty());
+    CHECK(got.front().keyframe());
+    bool gap = false;
+    for (size_t i = 1; i < got.size(); ++i) {
+        if (got[i].message.header.seq != got[i - 1].message.header.seq + 1) {
+            gap = true;
+            CHECK(got[i].keyframe());
+        }
+    }
+    CHECK(gap);  // it really fell behind
+    CHECK(reader_seqs.size() > got.size());
+}
+
+TEST_CASE("/pixels refuses an unknown query with 1008, and a host that does not render has no /pixels") {
+    HostProcess host(host_args());
+    PixelClient bad(host.port(), "codec=hevc");
+    auto r = bad.ws().read();
+    REQUIRE(std::holds_alternative<Closed>(r));
+    CHECK(std::get<Closed>(r).reason.code == 1008);
+    const auto &why = std::get<Closed>(r).reason.reason;
+    CHECK(std::string(why.data(), why.size()) == "unknown query 'codec=hevc': /pixels takes meta=1 or nothing");
+
+    HostProcess control_only(host_args({"--no-render"}));
+    const auto [status, body] = http_get(control_only.port(), "/pixels");
+    CHECK(status == 404);
+    CHECK(body == "no pixel stream: this host does not render (--no-render)\n");
+}
