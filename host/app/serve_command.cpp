@@ -214,6 +214,7 @@ int run_serve_command(const ServeOptions &options) {
                     engine::CommandError{"command.invalid", "napari.pixel.request_keyframe takes no arguments", {}});
             }
             pipeline->request_keyframe();
+            pixel_hub->hold_until_keyframe();
             hub.republish_stream();
             return engine::CommandResult(boost::json::value(nullptr));
         });

@@ -94,6 +94,10 @@ void PixelHub::publish(const std::shared_ptr<const EncodedFrame> &frame) {
     if (want_keyframe) request_keyframe_();
 }
 
+void PixelHub::hold_until_keyframe() {
+    for (auto &[key, client] : clients_) client->waiting_for_keyframe_ = true;
+}
+
 void PixelHub::close_all(transport::CloseCode code, std::string_view reason) {
     std::vector<std::shared_ptr<transport::Connection>> open;
     for (auto &[key, client] : clients_) {

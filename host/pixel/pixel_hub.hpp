@@ -33,6 +33,9 @@ public:
 
     // Sends frame to every client that can take it.
     void publish(const std::shared_ptr<const EncodedFrame> &frame);
+    // Holds every client's frames back until the next IDR (a client's keyframe request: it will
+    // reset its decoder, so what comes before the IDR is of no use to it).
+    void hold_until_keyframe();
     // Closes every pixel connection: 1001 when the host stops, 1011 after a critical fault.
     void close_all(transport::CloseCode code, std::string_view reason);
 

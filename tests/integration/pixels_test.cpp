@@ -19,10 +19,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> host_args(std::vector<std::string> extra = {}) {
+std::vector<std::string> host_args(std::vector<std::string> extra = {}, std::string encoder = "x264") {
     const fs::path audit = fs::temp_directory_path() / ("scenehost-pixels-" + std::to_string(getpid()) + ".jsonl");
     std::vector<std::string> args = {"--plugin-dir", SCENEHOST_PLUGIN_DIR, "--demo", "--audit-log", audit.string(),
-                                     "--encoder", "x264", "--updates-per-s", "100000"};
+                                     "--encoder", encoder, "--updates-per-s", "100000"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
 }
@@ -245,4 +245,42 @@ TEST_CASE("/pixels refuses an unknown query with 1008, and a host that does not 
     const auto [status, body] = http_get(control_only.port(), "/pixels");
     CHECK(status == 404);
     CHECK(body == "no pixel stream: this host does not render (--no-render)\n");
+}
+
+TEST_CASE("an encoder that fails while streaming is a critical fault: notify.error, goodbye, 1011 on both channels") {
+    // The fixture encoder loses its device after three frames.
+    const std::string fixture = std::string(SCENEHOST_FIXTURE_PLUGIN_DIR) + "/failing_encode_encoder";
+    HostProcess host(host_args({"--plugin-dir", fixture}, "failing_encode_encoder"));
+    ControlClient control(host.port());
+    control.handshake();
+    PixelClient pixels(host.port(), "");
+    REQUIRE(pixels.next().keyframe());
+    // Each zoom renders a new picture; the fourth encode fails.
+    for (int i = 0; i < 8; ++i) {
+        control.update("camera", "main", "zoom", json::object{{"factor", 1.1}, {"anchor_px", json::array{10, 10}}});
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    json::object error;
+    while (error.empty()) {
+        const json::object f = control.next();
+        INFO(json::serialize(f));
+        if (f.at("type") == "ack.state") REQUIRE(payload(f).at("status") == "accepted");
+        if (f.at("type") == "notify.error") error = f;
+    }
+    CHECK(payload(error).at("severity") == "critical");
+    CHECK(payload(error).at("domain") == "encoder");
+    CHECK(payload(error).at("code") == "encoder.failed");
+    CHECK(payload(error).at("message") ==
+          "encoder 'failing_encode_encoder' failed: the fixture's device was lost");
+    CHECK(control.expect("session.goodbye").at("payload").at("code") == "error");
+    CHECK(control.expect_close() == 1011);
+    for (;;) {
+        auto r = pixels.ws().read();
+        if (auto *closed = std::get_if<Closed>(&r)) {
+            CHECK(closed->reason.code == 1011);
+            break;
+        }
+        REQUIRE(std::holds_alternative<Message>(r));
+    }
+    CHECK(host.wait_exit(std::chrono::seconds(10)) == 3);
 }

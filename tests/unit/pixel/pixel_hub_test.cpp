@@ -132,6 +132,22 @@ TEST_CASE("a backed-up client drops frames up to the next IDR and asks for one, 
     CHECK(seqs(fast.connection->drain()) == std::vector<uint32_t>{8, 9});
 }
 
+TEST_CASE("hold_until_keyframe: every client gets nothing more until the next IDR") {
+    pixel::PixelHub hub([] {});
+    Client a, b;
+    a.handler = hub.on_connect(a.connection, "");
+    b.handler = hub.on_connect(b.connection, "");
+    hub.publish(frame(1, true));
+    hub.publish(frame(2, false));
+    CHECK(seqs(a.connection->drain()) == std::vector<uint32_t>{1, 2});
+    CHECK(seqs(b.connection->drain()) == std::vector<uint32_t>{1, 2});
+    hub.hold_until_keyframe();
+    hub.publish(frame(3, false));
+    hub.publish(frame(4, true));
+    CHECK(seqs(a.connection->drain()) == std::vector<uint32_t>{4});
+    CHECK(seqs(b.connection->drain()) == std::vector<uint32_t>{4});
+}
+
 TEST_CASE("an IDR replaces what a backed-up client still has waiting, except the message being written") {
     pixel::PixelHub hub([] {}, 3);
     Client c;
