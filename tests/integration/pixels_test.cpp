@@ -284,3 +284,73 @@ TEST_CASE("an encoder that fails while streaming is a critical fault: notify.err
     }
     CHECK(host.wait_exit(std::chrono::seconds(10)) == 3);
 }
+
+TEST_CASE("a new canvas size: notify.stream with the new frame size, an IDR of that size, and resume replays it") {
+    HostProcess host(host_args());
+    json::object tokens;
+    {
+        ControlClient a(host.port(), {}, true);
+        a.handshake();
+        tokens["notify.scene"] = a.expect("notify.scene").at("delta_token");
+        for (;;) {
+            const json::object f = a.next();
+            if (f.at("type") != "notify.stream") continue;
+            CHECK(payload(f).at("frame_size") == json::array{1280, 720});
+            tokens["notify.stream"] = f.at("delta_token");
+            break;
+        }
+    }
+    ControlClient b(host.port(), {}, true);
+    b.handshake();
+    b.expect("notify.scene");
+    PixelClient pixels(host.port());
+    REQUIRE(pixels.next().message.header.width == 1280);
+    b.update("view", "main", "canvas_size", json::array{640, 362});
+    json::object stream;
+    for (;;) {
+        const json::object f = b.next();
+        if (f.at("type") == "notify.stream" && payload(f).at("frame_size") == json::array{640, 362}) {
+            stream = payload(f);
+            break;
+        }
+    }
+    Pixels p = pixels.next();
+    while (p.message.header.width != 640) p = pixels.next();
+    CHECK(p.keyframe());
+    CHECK(p.message.header.height == 362);
+    H264Decoder decoder(avcc_of(stream));
+    const auto picture = decoder.decode(p.unit());
+    REQUIRE(picture.has_value());
+    CHECK(picture->width() == 640);
+    CHECK(picture->height() == 362);
+
+    // A client resuming with its old notify.stream token: the view change started a new scene
+    // epoch, so it gets a fresh baseline whose notify.stream is the new one.
+    json::object stream_token;
+    uint64_t stream_seq = 0;
+    {
+        ControlClient again(host.port(), {}, true);
+        again.handshake(tokens);
+        for (;;) {
+            const json::object f = again.next();
+            if (f.at("type") != "notify.stream") continue;
+            CHECK(payload(f).at("frame_size") == json::array{640, 362});
+            stream_token["notify.stream"] = f.at("delta_token");
+            stream_seq = f.at("seq").to_number<uint64_t>();
+            break;
+        }
+    }
+    // Within an epoch the missed configs are replayed: a keyframe request re-sent the stream.
+    b.command("napari.pixel.request_keyframe");
+    while (b.next().at("type") != "reply.command") {
+    }
+    ControlClient resumed(host.port(), {}, true);
+    resumed.handshake(stream_token);
+    for (;;) {
+        const json::object f = resumed.next();
+        if (f.at("type") != "notify.stream") continue;
+        CHECK(f.at("seq").to_number<uint64_t>() == stream_seq + 1);
+        CHECK(f.at("delta_token") != stream_token.at("notify.stream"));
+        break;
+    }
+}
