@@ -217,3 +217,36 @@ TEST_CASE("x264 output repackaged as AVCC with its avcC record decodes") {
         CHECK(luma_psnr(sources[i], *decoded) >= 35.0);
     }
 }
+
+TEST_CASE("x264 keeps to the bit rate it is given: a noisy stream at 200 kbps stays near its budget") {
+    const auto x264 = load_x264();
+    // Noise changes every pixel of every frame: without rate control the units would be huge.
+    auto noisy = [](uint32_t width, uint32_t height, uint32_t seed) {
+        std::vector<uint8_t> rgba(size_t(width) * height * 4, 255);
+        uint32_t state = seed * 2654435761u + 1;
+        for (size_t i = 0; i < rgba.size(); ++i) {
+            if (i % 4 == 3) continue;
+            state = state * 1664525u + 1013904223u;
+            rgba[i] = uint8_t(state >> 24);
+        }
+        codec::YuvImage image(SCENEHOST_PIXEL_FORMAT_I420, width, height);
+        convert_rgba(rgba, width, height, image);
+        return image;
+    };
+    auto p_frame_bytes = [&](uint32_t kbps) {
+        EncoderSettings s = settings(320, 240);
+        s.bitrate_kbps = kbps;
+        auto session = open(*x264, s);
+        size_t bytes = 0;
+        for (uint64_t i = 0; i < 60; ++i) {
+            const AccessUnit unit = encode(*session, noisy(320, 240, uint32_t(i)), i + 1);
+            if (i >= 30) bytes += unit.data.size();  // the second second, after the IDR's debt is paid
+        }
+        return bytes;
+    };
+    const size_t low = p_frame_bytes(200);
+    const size_t high = p_frame_bytes(4000);
+    INFO("200 kbps: " << low << " bytes/s, 4000 kbps: " << high << " bytes/s");
+    CHECK(low <= 2 * 200 * 1000 / 8);  // within twice the budget of one second
+    CHECK(high > 4 * low);
+}
