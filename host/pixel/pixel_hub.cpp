@@ -14,8 +14,12 @@ public:
     PixelClient(PixelHub &hub, std::weak_ptr<transport::Connection> connection, bool meta)
         : hub_(hub), connection_(std::move(connection)), meta_(meta) {}
 
+    // Either side may go first: the hub unregisters its clients when it is destroyed, and a
+    // client unregisters itself when it closes or is destroyed.
+    ~PixelClient() override { unregister(); }
     void on_text(std::string_view) override {}  // see WebSocketConnection: never called on /pixels
-    void on_closed() override {
+    void on_closed() override { unregister(); }
+    void unregister() {
         if (registered_) hub_.clients_.erase(this);
         registered_ = false;
     }

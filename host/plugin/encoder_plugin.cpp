@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
+#include <type_traits>
 #include <fmt/format.h>
 
 #include "base/assert.hpp"
@@ -36,6 +38,15 @@ scenehost_encoder_config_v1 to_c(const EncoderSettings &s) {
             s.keyframe_interval,
             s.input_format,
             {s.options_json.data(), s.options_json.size()}};
+}
+
+// The integer a plugin put into an enum field, read as an integer: a value outside the enum is
+// outside input here, and loading it as the enum type would be undefined behaviour.
+template <class Enum>
+std::underlying_type_t<Enum> raw_value(const Enum &field) {
+    std::underlying_type_t<Enum> raw;
+    std::memcpy(&raw, &field, sizeof raw);
+    return raw;
 }
 
 }  // namespace
@@ -89,17 +100,17 @@ std::variant<std::unique_ptr<EncoderPlugin>, std::string> EncoderPlugin::create(
         return fmt::format("encoder table struct_size {} is smaller than the {} bytes SDK 1.x requires",
                            table->struct_size, kTableRequiredBytes);
     }
-    if (table->codec != SCENEHOST_CODEC_H264) {
-        return fmt::format("encoder table codec {} is not one this host streams (h264 = {})", int(table->codec),
+    if (const auto codec = raw_value(table->codec); codec != SCENEHOST_CODEC_H264) {
+        return fmt::format("encoder table codec {} is not one this host streams (h264 = {})", codec,
                            int(SCENEHOST_CODEC_H264));
     }
     if (table->input_formats == nullptr || table->input_format_count == 0) {
         return std::string("encoder table lacks the required field 'input_formats'");
     }
     for (size_t i = 0; i < table->input_format_count; ++i) {
-        const auto f = table->input_formats[i];
+        const auto f = raw_value(table->input_formats[i]);
         if (f != SCENEHOST_PIXEL_FORMAT_I420 && f != SCENEHOST_PIXEL_FORMAT_NV12) {
-            return fmt::format("encoder input format {} is not one this host converts to (i420, nv12)", int(f));
+            return fmt::format("encoder input format {} is not one this host converts to (i420, nv12)", f);
         }
     }
     const std::pair<const char *, bool> required[] = {
