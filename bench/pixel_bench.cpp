@@ -4,6 +4,8 @@
 //    the full pipeline, the Renderer on this thread drawing a changing scene as fast as it can and
 //    submitting every frame to EncodePipeline (x264, its queue of two drops the oldest waiting
 //    frame), counted in encoded frames per second at the pipeline's output. Same encoder settings.
+//    Also measured: the pipeline without rendering (the pre-rendered RGBA frames handed to
+//    EncodePipeline as soon as its queue has room): what the encoder thread costs over bare x264.
 // 2. Intent-to-pixel latency against the real host (`scenehost serve --demo`, a child process):
 //    a state.update that changes the picture, until the first /pixels?meta=1 message whose
 //    versions[scope] reaches the version ack.state reported. Baseline: the ack round trip.
@@ -112,6 +114,7 @@ struct ThroughputRow {
     double render_ms = 0;  // median draw + readback of the pre-rendered frames
     double bare_fps = 0;
     double pipeline_fps = 0;
+    double encode_only_fps = 0;  // the pipeline fed pre-rendered frames: convert + encode + hand-off
     uint64_t submitted = 0, encoded = 0, dropped = 0;
     double convert_ms = 0, encode_ms = 0;  // pipeline, per encoded frame
 };
@@ -134,6 +137,53 @@ double bare_x264_fps(const plugin::EncoderPlugin &encoder, const plugin::Encoder
     return double(pictures.size()) / (ms_between(start, Clock::now()) / 1000.0);
 }
 
+// The pipeline fed pre-rendered frames, each submitted as soon as its queue has room (one frame
+// encoding, one waiting), so nothing is dropped: frames / s at its output.
+double encode_only_fps(const plugin::EncoderPlugin &encoder, const pixel::PipelineSettings &settings,
+                       const std::vector<std::shared_ptr<const render::RenderedFrame>> &frames) {
+    std::mutex mutex;
+    std::condition_variable changed;
+    uint64_t out = 0;
+    std::string failure;
+    pixel::EncodePipeline pipeline(encoder, settings,
+                                   pixel::EncodePipeline::Sinks{[&](std::shared_ptr<const pixel::EncodedFrame>) {
+                                                                    std::lock_guard lock(mutex);
+                                                                    ++out;
+                                                                    changed.notify_all();
+                                                                },
+                                                                [](const pixel::StreamFormat &) {},
+                                                                [&](const std::string &why) {
+                                                                    std::lock_guard lock(mutex);
+                                                                    failure = why;
+                                                                    changed.notify_all();
+                                                                }});
+    uint64_t submitted = 0;
+    // Waits until at most `in_flight` submitted frames are not out yet.
+    auto wait_until = [&](uint64_t in_flight) {
+        std::unique_lock lock(mutex);
+        changed.wait_for(lock, std::chrono::seconds(60), [&] { return !failure.empty() || submitted - out <= in_flight; });
+        if (!failure.empty()) fail("pipeline: " + failure);
+        if (submitted - out > in_flight) fail("pipeline: no frame came out within 60 s");
+    };
+    auto submit = [&](const std::shared_ptr<const render::RenderedFrame> &frame) {
+        ++submitted;
+        pipeline.submit(frame);  // the pipeline numbers its frames and keeps their pts increasing
+    };
+    for (size_t i = 0; i < std::min<size_t>(3, frames.size()); ++i) {  // warm: session start, first IDR
+        submit(frames[i]);
+        wait_until(0);
+    }
+    const auto start = Clock::now();
+    const uint64_t before = submitted;
+    for (const auto &frame : frames) {
+        wait_until(1);
+        submit(frame);
+    }
+    wait_until(0);
+    if (pipeline.stats().dropped != 0) fail("pipeline: the paced run dropped frames");
+    return double(submitted - before) / (ms_between(start, Clock::now()) / 1000.0);
+}
+
 ThroughputRow throughput(render::Renderer &renderer, const data::Scene &data, const plugin::EncoderPlugin &encoder,
                          const Options &o, int w, int h) {
     ThroughputRow row;
@@ -145,17 +195,24 @@ ThroughputRow throughput(render::Renderer &renderer, const data::Scene &data, co
     render::RenderScene scene = demo(w, h, data);
     renderer.render(scene);  // warm: uploads, shader compilation
     std::vector<codec::YuvImage> pictures;
+    std::vector<std::shared_ptr<const render::RenderedFrame>> frames;
     std::vector<double> render_ms;
     for (int i = 0; i < o.frames; ++i) {
         vary(scene, i);
-        const render::Frame f = renderer.render(scene);
-        render_ms.push_back(f.draw_ms + f.readback_ms);
+        auto f = std::make_shared<render::RenderedFrame>();
+        f->frame = renderer.render(scene);
+        f->sequence = uint64_t(i + 1);
+        f->captured_us = int64_t(i + 1) * 1'000'000 / settings.fps;
+        render_ms.push_back(f->frame.draw_ms + f->frame.readback_ms);
         pictures.emplace_back(encoder.input_formats()[0], uint32_t(w) & ~1u, uint32_t(h) & ~1u);
-        codec::convert_rgba(f.rgba, uint32_t(f.width), uint32_t(f.height), pictures.back());
+        codec::convert_rgba(f->frame.rgba, uint32_t(w), uint32_t(h), pictures.back());
+        frames.push_back(std::move(f));
     }
     row.render_ms = percentile(render_ms, 50);
     row.bare_fps = bare_x264_fps(encoder, bare_settings(encoder, settings, w, h), pictures);
     pictures.clear();
+    row.encode_only_fps = encode_only_fps(encoder, settings, frames);
+    frames.clear();
 
     // The pipeline: render and submit as fast as the renderer goes; count what comes out.
     std::mutex mutex;
@@ -444,14 +501,16 @@ int main(int argc, char **argv) {
 
     fmt::print("pixel_bench: GL {}; x264 preset {}, 8000 kbps, IDR every 120; {} frames per size, {} updates\n\n", gl,
                o.preset, o.frames, o.updates);
-    fmt::print("Throughput (ratio = pipeline fps / bare x264 fps; pipeline = render + convert + encode)\n\n");
-    fmt::print("| size | bare x264 fps | pipeline fps | ratio | encoded / submitted | dropped | convert ms/frame | "
-               "encode ms/frame | render ms/frame |\n");
-    fmt::print("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    fmt::print("Throughput (ratio = pipeline fps / bare x264 fps; pipeline = render + convert + encode; "
+               "without render = pre-rendered frames through convert + encode)\n\n");
+    fmt::print("| size | bare x264 fps | pipeline fps | ratio | pipeline without render fps | ratio | "
+               "encoded / submitted | dropped | convert ms/frame | encode ms/frame | render ms/frame |\n");
+    fmt::print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const auto &r : rows) {
-        fmt::print("| {}x{} | {:.1f} | {:.1f} | {:.2f} | {} / {} | {} | {:.2f} | {:.2f} | {:.2f} |\n", r.width, r.height,
-                   r.bare_fps, r.pipeline_fps, r.pipeline_fps / r.bare_fps, r.encoded, r.submitted, r.dropped,
-                   r.convert_ms, r.encode_ms, r.render_ms);
+        fmt::print("| {}x{} | {:.1f} | {:.1f} | {:.2f} | {:.1f} | {:.2f} | {} / {} | {} | {:.2f} | {:.2f} | {:.2f} |\n",
+                   r.width, r.height, r.bare_fps, r.pipeline_fps, r.pipeline_fps / r.bare_fps, r.encode_only_fps,
+                   r.encode_only_fps / r.bare_fps, r.encoded, r.submitted, r.dropped, r.convert_ms, r.encode_ms,
+                   r.render_ms);
     }
     fmt::print("\nIntent-to-pixel latency, {} demo stream (ratio = latency / control ack round trip)\n\n", lat.size);
     fmt::print("| metric | intent-to-pixel ms | ack round trip ms | ratio |\n");
