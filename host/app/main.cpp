@@ -80,7 +80,7 @@ int main(int argc, char **argv) {
         if (e.get_exit_code() != 0 && config != nullptr && config->count() > 0) {
             std::cerr << "scenehost: config file " << config->as<std::string>() << " or command line: ";
         }
-        return cli.exit(e);
+        return cli.exit(e) == 0 ? 0 : 2;  // --help is not a mistake; every command-line mistake is 2
     }
     // Logs go to stderr; stdout carries only what scripts read (the bound address, tables).
     spdlog::set_default_logger(spdlog::stderr_color_mt("scenehost"));

@@ -86,13 +86,13 @@ TEST_CASE("serve reads its options from a TOML config file") {
     CHECK_THAT(good.output, Catch::Matches("(.|\n)*scenehost listening on 127\\.0\\.0\\.1:[1-9][0-9]*(.|\n)*"));
     CHECK(std::filesystem::exists(dir + "/audit.jsonl"));
     const Run bogus = run("--config " + dir + "/bogus.toml serve");
-    CHECK(bogus.exit_code != 0);
+    CHECK(bogus.exit_code == 2);
     CHECK_THAT(bogus.output, Catch::Contains(dir + "/bogus.toml") && Catch::Contains("shininess"));
     const Run bad = run("--config " + dir + "/badvalue.toml serve");
-    CHECK(bad.exit_code != 0);
+    CHECK(bad.exit_code == 2);
     CHECK_THAT(bad.output, Catch::Contains("heartbeat-s") && Catch::Contains("fast"));
     const Run missing = run("--config " + dir + "/missing.toml serve");
-    CHECK(missing.exit_code != 0);
+    CHECK(missing.exit_code == 2);
     CHECK_THAT(missing.output, Catch::Contains(dir + "/missing.toml"));
     std::filesystem::remove_all(dir);
 }
@@ -110,9 +110,9 @@ TEST_CASE("serve --open with a missing file is a start-up error naming it, exit 
     CHECK_THAT(r.output, Catch::Contains("/no/such/cells.npy: does not exist"));
 }
 
-TEST_CASE("serve refuses --open together with --demo") {
+TEST_CASE("serve refuses --open together with --demo, exit 2") {
     const Run r = run("serve --demo --open /tmp/cells.npy --no-render --audit-log /tmp/scenehost-cli-test.jsonl");
-    CHECK(r.exit_code != 0);
+    CHECK(r.exit_code == 2);
     CHECK_THAT(r.output, Catch::Contains("--open") && Catch::Contains("--demo") && Catch::Contains("excludes"));
 }
 
