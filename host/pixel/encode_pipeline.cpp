@@ -21,7 +21,8 @@ double ms_since(Clock::time_point start) {
 EncodePipeline::EncodePipeline(const plugin::EncoderPlugin &encoder, PipelineSettings settings, Sinks sinks)
     : encoder_(encoder), settings_(std::move(settings)), sinks_(std::move(sinks)) {
     SCENEHOST_ASSERT(sinks_.frame && sinks_.format && sinks_.failure, "the pipeline has all three sinks");
-    SCENEHOST_ASSERT(check_settings(encoder_, settings_).empty(), "callers check the pipeline settings");
+    SCENEHOST_ASSERT(plugin::settings_violation(encoder_settings(encoder_, settings_, 64, 64)).empty(),
+                     "callers check the pipeline settings (check_settings)");
     thread_ = std::thread([this] { run(); });
 }
 
@@ -34,27 +35,21 @@ EncodePipeline::~EncodePipeline() {
     thread_.join();
 }
 
-plugin::EncoderSettings EncodePipeline::encoder_settings(uint32_t width, uint32_t height) const {
+plugin::EncoderSettings encoder_settings(const plugin::EncoderPlugin &encoder, const PipelineSettings &settings,
+                                         uint32_t width, uint32_t height) {
     plugin::EncoderSettings s;
     s.width = width;
     s.height = height;
-    s.fps = settings_.fps;
-    s.bitrate_kbps = settings_.bitrate_kbps;
-    s.keyframe_interval = settings_.keyframe_interval;
-    s.input_format = encoder_.input_formats()[0];
-    s.options_json = settings_.options_json;
+    s.fps = settings.fps;
+    s.bitrate_kbps = settings.bitrate_kbps;
+    s.keyframe_interval = settings.keyframe_interval;
+    s.input_format = encoder.input_formats()[0];
+    s.options_json = settings.options_json;
     return s;
 }
 
 std::string EncodePipeline::check_settings(const plugin::EncoderPlugin &encoder, const PipelineSettings &settings) {
-    plugin::EncoderSettings trial;
-    trial.width = 64;
-    trial.height = 64;
-    trial.fps = settings.fps;
-    trial.bitrate_kbps = settings.bitrate_kbps;
-    trial.keyframe_interval = settings.keyframe_interval;
-    trial.input_format = encoder.input_formats()[0];
-    trial.options_json = settings.options_json;
+    const plugin::EncoderSettings trial = encoder_settings(encoder, settings, 64, 64);
     if (std::string why = plugin::settings_violation(trial); !why.empty()) return why;
     auto opened = encoder.open(trial);
     if (auto *why = std::get_if<std::string>(&opened)) {
@@ -129,7 +124,7 @@ std::optional<bool> EncodePipeline::encode(const render::RenderedFrame &rendered
     const render::Frame &picture = rendered.frame;
     const uint32_t width = static_cast<uint32_t>(picture.width) & ~1u;  // YUV 4:2:0 needs even sides
     const uint32_t height = static_cast<uint32_t>(picture.height) & ~1u;
-    const plugin::EncoderSettings wanted = encoder_settings(width, height);
+    const plugin::EncoderSettings wanted = encoder_settings(encoder_, settings_, width, height);
     SCENEHOST_ASSERT(plugin::settings_violation(wanted).empty(),
                      "the canvas (16..8192 per side) always fits the encoder's bounds");
 

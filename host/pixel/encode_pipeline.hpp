@@ -51,6 +51,11 @@ struct StreamFormat {
     bool operator==(const StreamFormat &) const = default;
 };
 
+// What the encoder is asked for a width x height stream under settings, in its preferred input
+// format.
+plugin::EncoderSettings encoder_settings(const plugin::EncoderPlugin &encoder, const PipelineSettings &settings,
+                                         uint32_t width, uint32_t height);
+
 class EncodePipeline {
 public:
     // All three run on the encoder thread.
@@ -92,7 +97,6 @@ private:
     // Encodes one picture: whether it became an IDR, or nullopt after a failure (reported
     // through sinks_.failure).
     std::optional<bool> encode(const render::RenderedFrame &frame, bool force_keyframe);
-    plugin::EncoderSettings encoder_settings(uint32_t width, uint32_t height) const;
 
     const plugin::EncoderPlugin &encoder_;
     const PipelineSettings settings_;
