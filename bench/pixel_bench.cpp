@@ -27,6 +27,7 @@
 
 #include "codec/yuv_convert.hpp"
 #include "data/demo_scene.hpp"
+#include "demo_view.hpp"
 #include "pixel/encode_pipeline.hpp"
 #include "plugin/encoder_plugin.hpp"
 #include "plugin/plugin_library.hpp"
@@ -66,24 +67,6 @@ double percentile(std::vector<double> v, double p) {
 
 // ---- Part 1: throughput ----
 
-render::RenderScene demo(int width, int height, const data::Scene &data) {
-    render::RenderScene s;
-    s.width = width;
-    s.height = height;
-    s.dims = {{64, 256, 256}, {32, 0, 0}, {0, 1, 2}, 2};
-    s.camera.center = {31.5, 127.5, 127.5};
-    s.camera.zoom = 0.95 * height / 256.0;
-    for (const auto &[id, source] : data.sources) {
-        render::LayerState layer;
-        layer.id = id;
-        layer.source = source;
-        layer.colormap = id == "layer-0" ? "magma" : "gray";
-        layer.contrast_limits = {0, id == "layer-0" ? 255.0 : 4095.0};
-        s.layers.push_back(layer);
-    }
-    return s;
-}
-
 // Frame i: a new slice and a slightly different zoom, so every picture differs from the last.
 void vary(render::RenderScene &s, int i) {
     s.dims.current_step[0] = i % 64;
@@ -93,19 +76,6 @@ void vary(render::RenderScene &s, int i) {
 pixel::PipelineSettings pipeline_settings(const Options &o) {
     pixel::PipelineSettings s;  // fps 60, 8000 kbps, IDR every 120 frames
     s.options_json = json::serialize(json::object{{"preset", o.preset}});
-    return s;
-}
-
-plugin::EncoderSettings bare_settings(const plugin::EncoderPlugin &encoder, const pixel::PipelineSettings &p, int w,
-                                      int h) {
-    plugin::EncoderSettings s;
-    s.width = uint32_t(w);
-    s.height = uint32_t(h);
-    s.fps = p.fps;
-    s.bitrate_kbps = p.bitrate_kbps;
-    s.keyframe_interval = p.keyframe_interval;
-    s.input_format = encoder.input_formats()[0];
-    s.options_json = p.options_json;
     return s;
 }
 
@@ -137,34 +107,48 @@ double bare_x264_fps(const plugin::EncoderPlugin &encoder, const plugin::Encoder
     return double(pictures.size()) / (ms_between(start, Clock::now()) / 1000.0);
 }
 
+// What a pipeline hands out, counted. A failure or a wait longer than a minute ends the bench.
+struct Output {
+    std::mutex mutex;
+    std::condition_variable changed;
+    uint64_t frames = 0;
+    Clock::time_point last;
+    std::string failure;
+
+    pixel::EncodePipeline::Sinks sinks() {
+        return {[this](std::shared_ptr<const pixel::EncodedFrame>) {
+                    std::lock_guard lock(mutex);
+                    ++frames;
+                    last = Clock::now();
+                    changed.notify_all();
+                },
+                [](const pixel::StreamFormat &) {},
+                [this](const std::string &why) {
+                    std::lock_guard lock(mutex);
+                    failure = why;
+                    changed.notify_all();
+                }};
+    }
+
+    // Waits until done() holds; done runs with the mutex held.
+    template <class Done>
+    void wait(Done &&done) {
+        std::unique_lock lock(mutex);
+        const bool ok = changed.wait_for(lock, std::chrono::seconds(60), [&] { return !failure.empty() || done(); });
+        if (!failure.empty()) fail("pipeline: " + failure);
+        if (!ok) fail("pipeline: no frame came out within 60 s");
+    }
+};
+
 // The pipeline fed pre-rendered frames, each submitted as soon as its queue has room (one frame
 // encoding, one waiting), so nothing is dropped: frames / s at its output.
 double encode_only_fps(const plugin::EncoderPlugin &encoder, const pixel::PipelineSettings &settings,
                        const std::vector<std::shared_ptr<const render::RenderedFrame>> &frames) {
-    std::mutex mutex;
-    std::condition_variable changed;
-    uint64_t out = 0;
-    std::string failure;
-    pixel::EncodePipeline pipeline(encoder, settings,
-                                   pixel::EncodePipeline::Sinks{[&](std::shared_ptr<const pixel::EncodedFrame>) {
-                                                                    std::lock_guard lock(mutex);
-                                                                    ++out;
-                                                                    changed.notify_all();
-                                                                },
-                                                                [](const pixel::StreamFormat &) {},
-                                                                [&](const std::string &why) {
-                                                                    std::lock_guard lock(mutex);
-                                                                    failure = why;
-                                                                    changed.notify_all();
-                                                                }});
+    Output output;
+    pixel::EncodePipeline pipeline(encoder, settings, output.sinks());
     uint64_t submitted = 0;
     // Waits until at most `in_flight` submitted frames are not out yet.
-    auto wait_until = [&](uint64_t in_flight) {
-        std::unique_lock lock(mutex);
-        changed.wait_for(lock, std::chrono::seconds(60), [&] { return !failure.empty() || submitted - out <= in_flight; });
-        if (!failure.empty()) fail("pipeline: " + failure);
-        if (submitted - out > in_flight) fail("pipeline: no frame came out within 60 s");
-    };
+    auto wait_until = [&](uint64_t in_flight) { output.wait([&] { return submitted - output.frames <= in_flight; }); };
     auto submit = [&](const std::shared_ptr<const render::RenderedFrame> &frame) {
         ++submitted;
         pipeline.submit(frame);  // the pipeline numbers its frames and keeps their pts increasing
@@ -192,7 +176,7 @@ ThroughputRow throughput(render::Renderer &renderer, const data::Scene &data, co
     const pixel::PipelineSettings settings = pipeline_settings(o);
 
     // Pre-render the frames for the baseline and convert them to the encoder's input.
-    render::RenderScene scene = demo(w, h, data);
+    render::RenderScene scene = bench::demo_view(w, h, data);
     renderer.render(scene);  // warm: uploads, shader compilation
     std::vector<codec::YuvImage> pictures;
     std::vector<std::shared_ptr<const render::RenderedFrame>> frames;
@@ -209,31 +193,14 @@ ThroughputRow throughput(render::Renderer &renderer, const data::Scene &data, co
         frames.push_back(std::move(f));
     }
     row.render_ms = percentile(render_ms, 50);
-    row.bare_fps = bare_x264_fps(encoder, bare_settings(encoder, settings, w, h), pictures);
+    row.bare_fps = bare_x264_fps(encoder, pixel::encoder_settings(encoder, settings, uint32_t(w), uint32_t(h)), pictures);
     pictures.clear();
     row.encode_only_fps = encode_only_fps(encoder, settings, frames);
     frames.clear();
 
     // The pipeline: render and submit as fast as the renderer goes; count what comes out.
-    std::mutex mutex;
-    std::condition_variable changed;
-    uint64_t out = 0;
-    Clock::time_point last_out;
-    std::string failure;
-    pixel::EncodePipeline pipeline(
-        encoder, settings,
-        pixel::EncodePipeline::Sinks{[&](std::shared_ptr<const pixel::EncodedFrame>) {
-                                         std::lock_guard lock(mutex);
-                                         ++out;
-                                         last_out = Clock::now();
-                                         changed.notify_all();
-                                     },
-                                     [](const pixel::StreamFormat &) {},
-                                     [&](const std::string &why) {
-                                         std::lock_guard lock(mutex);
-                                         failure = why;
-                                         changed.notify_all();
-                                     }});
+    Output output;
+    pixel::EncodePipeline pipeline(encoder, settings, output.sinks());
     uint64_t sequence = 0;
     auto submit = [&](int i) {
         vary(scene, i);
@@ -247,12 +214,10 @@ ThroughputRow throughput(render::Renderer &renderer, const data::Scene &data, co
     };
     // Until everything submitted is either encoded or dropped.
     auto drain = [&] {
-        std::unique_lock lock(mutex);
-        changed.wait_for(lock, std::chrono::seconds(60), [&] {
+        output.wait([&] {
             const auto s = pipeline.stats();
-            return !failure.empty() || s.encoded + s.dropped >= s.submitted;
+            return s.encoded + s.dropped >= s.submitted;
         });
-        if (!failure.empty()) fail("pipeline: " + failure);
     };
     for (int i = 0; i < 3; ++i) submit(o.frames + i);  // warm: session start, first IDR
     drain();
@@ -263,8 +228,8 @@ ThroughputRow throughput(render::Renderer &renderer, const data::Scene &data, co
     const pixel::EncodePipeline::Stats after = pipeline.stats();
     Clock::time_point end;
     {
-        std::lock_guard lock(mutex);
-        end = last_out;
+        std::lock_guard lock(output.mutex);
+        end = output.last;
     }
     row.submitted = after.submitted - before.submitted;
     row.encoded = after.encoded - before.encoded;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "data/demo_scene.hpp"
+#include "demo_view.hpp"
 #include "render/gl_context.hpp"
 #include "render/renderer.hpp"
 
@@ -42,24 +43,6 @@ Timing measure(render::Renderer &renderer, render::RenderScene scene, int frames
     return {median(total), median(readback)};
 }
 
-render::RenderScene demo(int width, int height, const data::Scene &data) {
-    render::RenderScene s;
-    s.width = width;
-    s.height = height;
-    s.dims = {{64, 256, 256}, {32, 0, 0}, {0, 1, 2}, 2};
-    s.camera.center = {31.5, 127.5, 127.5};
-    s.camera.zoom = 0.95 * height / 256.0;
-    for (const auto &[id, source] : data.sources) {
-        render::LayerState layer;
-        layer.id = id;
-        layer.source = source;
-        layer.colormap = id == "layer-0" ? "magma" : "gray";
-        layer.contrast_limits = {0, id == "layer-0" ? 255.0 : 4095.0};
-        s.layers.push_back(layer);
-    }
-    return s;
-}
-
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -76,18 +59,18 @@ int main(int argc, char **argv) {
     std::printf("| case | size | ms/frame | frames/s | readback ms | baseline ms/frame (clear + readback) | ratio |\n");
     std::printf("|---|---|---:|---:|---:|---:|---:|\n");
     for (auto [w, h] : {std::pair{1280, 720}, std::pair{1920, 1080}}) {
-        render::RenderScene empty = demo(w, h, data);
+        render::RenderScene empty = bench::demo_view(w, h, data);
         empty.layers.clear();
         const Timing floor = measure(renderer, empty, frames, [](auto &, int) {});
         auto row = [&](const char *name, const Timing &t) {
             std::printf("| %s | %dx%d | %.2f | %.1f | %.2f | %.2f | %.2f |\n", name, w, h, t.frame_ms, 1000.0 / t.frame_ms,
                         t.readback_ms, floor.frame_ms, t.frame_ms / floor.frame_ms);
         };
-        row("2D slice, same slice", measure(renderer, demo(w, h, data), frames, [](auto &, int) {}));
-        row("2D slice, new slice each frame", measure(renderer, demo(w, h, data), frames, [](auto &s, int i) {
+        row("2D slice, same slice", measure(renderer, bench::demo_view(w, h, data), frames, [](auto &, int) {}));
+        row("2D slice, new slice each frame", measure(renderer, bench::demo_view(w, h, data), frames, [](auto &s, int i) {
                 s.dims.current_step[0] = i % 64;
             }));
-        render::RenderScene volume = demo(w, h, data);
+        render::RenderScene volume = bench::demo_view(w, h, data);
         volume.layers.erase(std::remove_if(volume.layers.begin(), volume.layers.end(),
                                            [](const auto &l) { return l.id != "layer-0"; }),
                             volume.layers.end());
