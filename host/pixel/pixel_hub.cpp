@@ -37,7 +37,7 @@ PixelHub::PixelHub(std::function<void()> request_keyframe, size_t max_queued)
 }
 
 PixelHub::~PixelHub() {
-    for (auto &[key, client] : clients_) client->registered_ = false;
+    for (PixelClient *client : clients_) client->registered_ = false;
 }
 
 std::shared_ptr<transport::ConnectionHandler> PixelHub::on_connect(std::shared_ptr<transport::Connection> connection,
@@ -50,7 +50,7 @@ std::shared_ptr<transport::ConnectionHandler> PixelHub::on_connect(std::shared_p
     }
     auto client = std::make_shared<PixelClient>(*this, connection, query == "meta=1");
     client->registered_ = true;
-    clients_.emplace(client.get(), client.get());
+    clients_.insert(client.get());
     spdlog::info("pixels {}: joined{}; waiting for an IDR", connection->peer(), client->meta_ ? " (with metadata)" : "");
     request_keyframe_();
     return client;
@@ -74,7 +74,7 @@ void PixelHub::publish(const std::shared_ptr<const EncodedFrame> &frame) {
         return slot;
     };
     bool want_keyframe = false;
-    for (auto &[key, client] : clients_) {
+    for (PixelClient *client : clients_) {
         const auto connection = client->connection_.lock();
         SCENEHOST_ASSERT(connection != nullptr, "a registered client's connection is open (on_closed unregisters)");
         if (frame->keyframe) {
@@ -99,12 +99,12 @@ void PixelHub::publish(const std::shared_ptr<const EncodedFrame> &frame) {
 }
 
 void PixelHub::hold_until_keyframe() {
-    for (auto &[key, client] : clients_) client->waiting_for_keyframe_ = true;
+    for (PixelClient *client : clients_) client->waiting_for_keyframe_ = true;
 }
 
 void PixelHub::close_all(transport::CloseCode code, std::string_view reason) {
     std::vector<std::shared_ptr<transport::Connection>> open;
-    for (auto &[key, client] : clients_) {
+    for (PixelClient *client : clients_) {
         if (auto c = client->connection_.lock()) open.push_back(std::move(c));
     }
     for (auto &c : open) c->close(code, reason);

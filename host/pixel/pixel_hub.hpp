@@ -7,7 +7,7 @@
 
 #include <cstddef>
 #include <functional>
-#include <map>
+#include <set>
 #include <memory>
 #include <string_view>
 
@@ -51,7 +51,7 @@ private:
 
     std::function<void()> request_keyframe_;
     size_t max_queued_;
-    std::map<const PixelClient *, PixelClient *> clients_;
+    std::set<PixelClient *> clients_;  // the registered ones (see PixelClient)
     Stats stats_;
 };
 
