@@ -184,7 +184,8 @@ void bench_reducer(bool quick) {
                                    [](void *c, scenehost_string_view, scenehost_string_view, scenehost_string_view v) {
                                        static_cast<Kept *>(c)->value = sdk::to_std(v);
                                    },
-                                   [](void *, scenehost_string_view, scenehost_string_view, scenehost_string_view) {}};
+                                   [](void *, scenehost_string_view, scenehost_string_view, scenehost_string_view) {},
+                                   [](void *, uint32_t, scenehost_string_view, scenehost_string_view) {}};
     scenehost_store_view_v1 view{sizeof(scenehost_store_view_v1), nullptr,
                                  [](void *, scenehost_string_view, scenehost_string_view, scenehost_string_view,
                                     scenehost_string_view *, uint64_t *) { return 0; },

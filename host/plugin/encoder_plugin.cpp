@@ -100,6 +100,10 @@ std::variant<std::unique_ptr<EncoderPlugin>, std::string> EncoderPlugin::create(
         return fmt::format("encoder table struct_size {} is smaller than the {} bytes SDK 1.x requires",
                            table->struct_size, kTableRequiredBytes);
     }
+    if (std::string why = unknown_capability_reason("encoder", table->capabilities, SCENEHOST_ENCODER_CAPS_KNOWN);
+        !why.empty()) {
+        return why;
+    }
     if (const auto codec = raw_value(table->codec); codec != SCENEHOST_CODEC_H264) {
         return fmt::format("encoder table codec {} is not one this host streams (h264 = {})", codec,
                            int(SCENEHOST_CODEC_H264));

@@ -2,6 +2,7 @@
 #include "plugin/plugin_library.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <fmt/format.h>
 #include <stdexcept>
@@ -122,6 +123,14 @@ std::variant<PluginLibrary, Refusal> open_plugin_library(const std::filesystem::
         return Refusal{info, std::move(reason)};
     }
     return PluginLibrary(std::move(library), std::move(info));
+}
+
+std::string unknown_capability_reason(std::string_view table_kind, uint32_t capabilities, uint32_t known) {
+    const uint32_t unknown = capabilities & ~known;
+    if (unknown == 0) return {};
+    const int bit = std::countr_zero(unknown);
+    return fmt::format("{} table announces capability bit {} ({:#x}), which this host (SDK {}) does not know",
+                       table_kind, bit, uint32_t{1} << bit, host_sdk_text());
 }
 
 }  // namespace scenehost::plugin

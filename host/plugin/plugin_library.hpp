@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "scenehost/sdk/manifest.h"
@@ -51,5 +52,9 @@ struct Refusal {
 };
 
 std::variant<PluginLibrary, Refusal> open_plugin_library(const std::filesystem::path &path);
+
+// "", or why a function table of `table_kind` ("reducer", "encoder") whose capabilities field
+// sets a bit outside `known` is refused, naming the lowest such bit and this host's SDK.
+std::string unknown_capability_reason(std::string_view table_kind, uint32_t capabilities, uint32_t known);
 
 }  // namespace scenehost::plugin

@@ -22,6 +22,9 @@ std::string_view to_std(sdk_view v) { return v.size == 0 ? std::string_view() : 
 sdk_view to_c(std::string_view v) { return {v.data(), v.size()}; }
 
 constexpr size_t kTableRequiredBytes = offsetof(scenehost_reducer_v1, reduce) + sizeof(scenehost_reducer_v1::reduce);
+// A table that ends before this (SDK 1.1) has no `publication` and gets Publication::state.
+constexpr size_t kTablePublicationBytes =
+    offsetof(scenehost_reducer_v1, publication) + sizeof(scenehost_reducer_v1::publication);
 constexpr size_t kKeyDeclRequiredBytes =
     offsetof(scenehost_key_decl_v1, schema_json) + sizeof(scenehost_key_decl_v1::schema_json);
 
@@ -51,13 +54,27 @@ struct Collector {
         writes.push_back({std::string(target), std::string(key), std::move(value)});
     }
 
+    // The SDK 1.0 / 1.1 reject: the wire code as text.
     void on_reject(std::string_view code, std::string_view message, std::string_view details_json) {
-        if (rejection) violation("", "rejected twice");
-        if (!writes.empty()) violation(writes.front().key, "rejected after writing");
         if (std::find(std::begin(kReducerRejectCodes), std::end(kReducerRejectCodes), code) ==
             std::end(kReducerRejectCodes)) {
             violation("", fmt::format("rejected with code '{}', which reducers may not use", code));
         }
+        add_rejection(code, message, details_json);
+    }
+
+    // The SDK 1.2 reject: a scenehost_reject_code number.
+    void on_reject_code(uint32_t code, std::string_view message, std::string_view details_json) {
+        const std::string_view wire = reject_code_wire(code);
+        if (wire.empty()) {
+            violation("", fmt::format("rejected with code number {}, which is not a SCENEHOST_REJECT_* value", code));
+        }
+        add_rejection(wire, message, details_json);
+    }
+
+    void add_rejection(std::string_view code, std::string_view message, std::string_view details_json) {
+        if (rejection) violation("", "rejected twice");
+        if (!writes.empty()) violation(writes.front().key, "rejected after writing");
         if (message.empty()) violation("", fmt::format("rejected with code '{}' and no message", code));
         boost::json::object details;
         if (!details_json.empty()) {
@@ -86,11 +103,15 @@ struct Collector {
             [](void *c, sdk_view code, sdk_view message, sdk_view details) {
                 static_cast<Collector *>(c)->on_reject(to_std(code), to_std(message), to_std(details));
             },
+            [](void *c, uint32_t code, sdk_view message, sdk_view details) {
+                static_cast<Collector *>(c)->on_reject_code(code, to_std(message), to_std(details));
+            },
         };
     }
 };
 
-// The read-only store view of one reduce call; serialized values live as long as it does.
+// The read-only store view of one reduce call; the serialized values it hands out live as long
+// as it does, which is until the reduce call returns (the lifetime reducer.h promises).
 struct StoreReader {
     const store::SceneStore *store;
     std::deque<std::string> texts;
@@ -160,8 +181,27 @@ std::variant<std::unique_ptr<ReducerPlugin>, std::string> ReducerPlugin::create(
             return fmt::format("reducer table lacks the required field '{}'", field);
         }
     }
+    if (std::string why = unknown_capability_reason("reducer", table->capabilities, SCENEHOST_REDUCER_CAPS_KNOWN);
+        !why.empty()) {
+        return why;
+    }
+    Publication publication = Publication::state;
+    if (table->struct_size >= kTablePublicationBytes) {
+        switch (table->publication) {
+            case SCENEHOST_PUBLICATION_STATE: publication = Publication::state; break;
+            case SCENEHOST_PUBLICATION_NAPARI_LAYERS: publication = Publication::napari_layers; break;
+            case SCENEHOST_PUBLICATION_NAPARI_DIMS: publication = Publication::napari_dims; break;
+            case SCENEHOST_PUBLICATION_NAPARI_CAMERA: publication = Publication::napari_camera; break;
+            case SCENEHOST_PUBLICATION_NAPARI_SCENE: publication = Publication::napari_scene; break;
+            default:
+                return fmt::format("reducer table field 'publication' is {}, not a SCENEHOST_PUBLICATION_* value this "
+                                   "host knows",
+                                   table->publication);
+        }
+    }
 
     std::unique_ptr<ReducerPlugin> plugin(new ReducerPlugin(library, table));
+    plugin->publication_ = publication;
     for (size_t i = 0; i < table->key_count; ++i) {
         const scenehost_key_decl_v1 &decl = table->keys[i];
         if (decl.struct_size < kKeyDeclRequiredBytes) {

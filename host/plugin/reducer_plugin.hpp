@@ -3,6 +3,8 @@
 // plugin bug and aborts the host naming the plugin, scope and key.
 #pragma once
 
+#include <cstdint>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,9 +30,32 @@ struct Rejection {
     boost::json::object details;
 };
 
-// The state.* codes a reducer may reject with; the host owns the others.
+// The state.* codes a reducer may reject with; the host owns the others. Entry i is the wire
+// code of scenehost_reject_code i + 1.
 inline constexpr std::string_view kReducerRejectCodes[] = {
     "state.unknown_key", "state.invalid_value", "state.out_of_range", "state.forbidden", "state.conflict",
+};
+
+// The wire code of a scenehost_reject_code number, or an empty view for one the SDK does not define.
+constexpr std::string_view reject_code_wire(uint32_t code) {
+    if (code < SCENEHOST_REJECT_UNKNOWN_KEY || code > SCENEHOST_REJECT_CONFLICT) return {};
+    return kReducerRejectCodes[code - SCENEHOST_REJECT_UNKNOWN_KEY];
+}
+static_assert(std::size(kReducerRejectCodes) == SCENEHOST_REJECT_CONFLICT, "one wire code per scenehost_reject_code");
+static_assert(reject_code_wire(SCENEHOST_REJECT_UNKNOWN_KEY) == "state.unknown_key" &&
+                  reject_code_wire(SCENEHOST_REJECT_INVALID_VALUE) == "state.invalid_value" &&
+                  reject_code_wire(SCENEHOST_REJECT_OUT_OF_RANGE) == "state.out_of_range" &&
+                  reject_code_wire(SCENEHOST_REJECT_FORBIDDEN) == "state.forbidden" &&
+                  reject_code_wire(SCENEHOST_REJECT_CONFLICT) == "state.conflict",
+              "kReducerRejectCodes follows scenehost_reject_code");
+
+// How the host publishes a reducer's changes (scenehost_publication, see reducer.h).
+enum class Publication {
+    state,          // notify.state {scope, target, changes, version} to clients that ask; resumable
+    napari_layers,  // notify.layers per-target deltas; resumable
+    napari_dims,    // notify.dims latest-value lane; a resuming client gets the current value
+    napari_camera,  // notify.camera latest-value lane; likewise
+    napari_scene,   // part of the viewer snapshot: a change publishes notify.scene anew
 };
 
 // Either the writes to apply to the reducer's scope (at least one), or a rejection.
@@ -56,6 +81,8 @@ public:
 
     const PluginInfo &info() const { return info_; }
     const std::string &scope() const { return scope_; }
+    // What the table declares; Publication::state for an SDK 1.1 table, which has no such field.
+    Publication publication() const { return publication_; }
     bool declares(std::string_view key) const { return keys_.find(key) != keys_.end(); }
     const ValueSchema &schema(std::string_view key) const;
     std::vector<std::string_view> keys() const;
@@ -73,6 +100,7 @@ private:
     PluginInfo info_;
     const scenehost_reducer_v1 *table_;
     std::string scope_;
+    Publication publication_ = Publication::state;
     std::map<std::string, ValueSchema, std::less<>> keys_;
     std::unique_ptr<HostServices> host_;
     void *instance_ = nullptr;

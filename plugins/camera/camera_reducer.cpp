@@ -18,6 +18,7 @@ namespace {
 
 using namespace scenehost::plugins;
 using scenehost::sdk::Outcome;
+using scenehost::sdk::RejectCode;
 using Vec3 = std::array<double, 3>;
 using Mat3 = std::array<Vec3, 3>;  // row-major
 
@@ -118,6 +119,7 @@ json::array vec(const Vec3 &v) { return {v[0], v[1], v[2]}; }
 class CameraReducer final : public scenehost::sdk::Reducer {
 public:
     static constexpr const char *kScope = "camera";
+    static constexpr scenehost_publication kPublication = SCENEHOST_PUBLICATION_NAPARI_CAMERA;
     static constexpr std::array<scenehost::sdk::KeyDecl, 4> kKeys = {{
         {"center", R"({"type":"array","minItems":3,"maxItems":3,"items":{"type":"number"}})"},
         {"zoom", R"({"type":"number","exclusiveMinimum":0})"},
@@ -189,7 +191,7 @@ public:
             const auto el = member_number(v, "d_el_deg");
             if (!az || !el) return void(reject.invalid("{d_az_deg, d_el_deg} of finite numbers", v));
             if (view.ndisplay != 3) {
-                return out.reject("state.forbidden", "camera.orbit needs the 3D view (view.ndisplay is 2)",
+                return out.reject(RejectCode::forbidden, "camera.orbit needs the 3D view (view.ndisplay is 2)",
                                   R"({"key":"orbit","requires":{"scope":"view","key":"ndisplay","value":3}})");
             }
             // Azimuth turns about the world's vertical (y) axis, elevation about the camera's own

@@ -133,8 +133,8 @@ public:
     std::nullopt_t invalid(std::string_view expected, const json::value &got, json::object details = {}) const {
         details["key"] = key_;
         details["expected"] = expected;
-        out_.reject("state.invalid_value", name() + " must be " + std::string(expected) + ", not " + display(got),
-                    text(details));
+        out_.reject(sdk::RejectCode::invalid_value,
+                    name() + " must be " + std::string(expected) + ", not " + display(got), text(details));
         return std::nullopt;
     }
 
@@ -142,24 +142,24 @@ public:
     std::nullopt_t out_of_range(std::string_view bound, const json::value &got, json::object details = {}) const {
         details["key"] = key_;
         details["bound"] = bound;
-        out_.reject("state.out_of_range", name() + " must be " + std::string(bound) + ", not " + display(got),
+        out_.reject(sdk::RejectCode::out_of_range, name() + " must be " + std::string(bound) + ", not " + display(got),
                     text(details));
         return std::nullopt;
     }
 
     void unknown_key(std::string_view accepted) const {
-        out_.reject("state.unknown_key",
+        out_.reject(sdk::RejectCode::unknown_key,
                     "'" + name() + "' is not a key the " + std::string(scope_) + " scope accepts (" + std::string(accepted) + ")",
                     text(json::object{{"key", key_}}));
     }
 
     void read_only() const {
-        out_.reject("state.forbidden", name() + " comes from the data and cannot be changed by a client",
+        out_.reject(sdk::RejectCode::forbidden, name() + " comes from the data and cannot be changed by a client",
                     text(json::object{{"key", key_}}));
     }
 
     void unknown_target(std::string_view target, std::string_view expected) const {
-        out_.reject("state.invalid_value",
+        out_.reject(sdk::RejectCode::invalid_value,
                     std::string(scope_) + " target '" + std::string(target) + "' does not exist; expected " +
                         std::string(expected),
                     text(json::object{{"field", "target"}, {"target", target}}));

@@ -18,6 +18,7 @@ using scenehost::sdk::Outcome;
 class DimsReducer final : public scenehost::sdk::Reducer {
 public:
     static constexpr const char *kScope = "dims";
+    static constexpr scenehost_publication kPublication = SCENEHOST_PUBLICATION_NAPARI_DIMS;
     static constexpr std::array<scenehost::sdk::KeyDecl, 4> kKeys = {{
         {"nsteps", R"({"type":"array","minItems":2,"items":{"type":"integer","minimum":1}})"},
         {"current_step", R"({"type":"array","minItems":2,"items":{"type":"integer","minimum":0}})"},

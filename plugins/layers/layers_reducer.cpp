@@ -13,6 +13,7 @@ namespace {
 
 using namespace scenehost::plugins;
 using scenehost::sdk::Outcome;
+using scenehost::sdk::RejectCode;
 
 constexpr std::array<std::string_view, 14> kColormaps = {
     "gray", "gray_r", "red", "green", "blue", "cyan", "magenta", "yellow",
@@ -47,6 +48,7 @@ json::array default_contrast(std::string_view dtype) {
 class LayersReducer final : public scenehost::sdk::Reducer {
 public:
     static constexpr const char *kScope = "layer";
+    static constexpr scenehost_publication kPublication = SCENEHOST_PUBLICATION_NAPARI_LAYERS;
     static constexpr std::array<scenehost::sdk::KeyDecl, 16> kKeys = {{
         // Metadata from the data, written only at seed time.
         {"layer_type", R"({"enum":["image"]})"},
@@ -76,12 +78,12 @@ public:
         const json::value scene = json::parse(scene_json);
         const json::array *layers = scene.as_object().contains("layers") ? scene.at("layers").if_array() : nullptr;
         if (layers == nullptr) {
-            return out.reject("state.invalid_value", "the scene has no 'layers' array", R"({"field":"layers"})");
+            return out.reject(RejectCode::invalid_value, "the scene has no 'layers' array", R"({"field":"layers"})");
         }
         std::set<std::string> ids;
         for (size_t i = 0; i < layers->size(); ++i) {
             if (!(*layers)[i].is_object()) {
-                return out.reject("state.invalid_value", "scene layer " + std::to_string(i) + " is not an object",
+                return out.reject(RejectCode::invalid_value, "scene layer " + std::to_string(i) + " is not an object",
                                   text(json::object{{"field", "layers"}, {"index", i}}));
             }
         }
@@ -89,7 +91,7 @@ public:
         std::vector<SeedWrite> writes;
         for (const SceneLayer &layer : scene_layers(scene)) {
             if (std::string why = seed_layer(layer, ids, writes); !why.empty()) {
-                return out.reject("state.invalid_value", "scene layer '" + layer.id + "': " + why,
+                return out.reject(RejectCode::invalid_value, "scene layer '" + layer.id + "': " + why,
                                   text(json::object{{"field", "layers"}, {"layer_id", layer.id}}));
             }
         }

@@ -21,6 +21,7 @@ constexpr double kMaxAttenuation = 1.0;
 class VolumeReducer final : public scenehost::sdk::Reducer {
 public:
     static constexpr const char *kScope = "volume";
+    static constexpr scenehost_publication kPublication = SCENEHOST_PUBLICATION_NAPARI_LAYERS;
     static constexpr std::array<scenehost::sdk::KeyDecl, 4> kKeys = {{
         {"mode", R"({"enum":["mip","minip","attenuated_mip","iso","translucent","average","additive"]})"},
         {"iso_threshold", R"({"type":"number"})"},

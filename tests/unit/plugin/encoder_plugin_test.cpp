@@ -2,12 +2,14 @@
 // plugin's own reason, and sessions hand back one checked access unit per frame.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fmt/format.h>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "plugin/encoder_plugin.hpp"
 #include "plugin/plugin_registry.hpp"
+#include "scenehost/sdk/version.h"
 
 using namespace scenehost::plugin;
 namespace fs = std::filesystem;
@@ -87,6 +89,9 @@ TEST_CASE("each broken encoder table is refused with its exact reason") {
         {"bad_format_encoder", "encoder input format 9 is not one this host converts to (i420, nv12)"},
         {"no_formats_encoder", "encoder table lacks the required field 'input_formats'"},
         {"missing_encode_encoder", "encoder table lacks the required field 'encode'"},
+        {"unknown_capability_encoder", fmt::format("encoder table announces capability bit 3 (0x8), which this host "
+                                                   "(SDK {}.{}) does not know",
+                                                   SCENEHOST_SDK_VERSION_MAJOR, SCENEHOST_SDK_VERSION_MINOR)},
     };
     for (const auto &[name, reason] : cases) {
         const auto registry = load_cases({name});

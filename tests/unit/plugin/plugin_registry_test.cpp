@@ -1,10 +1,13 @@
 // The loader refuses every broken plugin with a message naming the exact reason and loads
-// nothing from it; good plugins load and keep their library alive while in use.
+// nothing from it; good plugins load, with what they declare, and keep their library alive
+// while in use.
 #include <catch2/catch.hpp>
 #include <dlfcn.h>
 #include <filesystem>
 #include <fmt/format.h>
+#include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plugin/plugin_library.hpp"
@@ -89,6 +92,60 @@ TEST_CASE("each broken plugin is refused with its exact reason") {
     require_refused("small_manifest", "manifest struct_size 12 is smaller than the 40 bytes SDK 1.x requires");
     require_refused("missing_reduce", "reducer table lacks the required field 'reduce'");
     require_refused("missing_entry", "does not export the symbol 'scenehost_reducer_entry_v1'");
+}
+
+TEST_CASE("a reducer announcing a capability bit this host does not know is refused naming the bit") {
+    require_refused("unknown_capability", fmt::format("reducer table announces capability bit 5 (0x20), which this host "
+                                                      "(SDK 1.{}) does not know",
+                                                      SCENEHOST_SDK_VERSION_MINOR));
+}
+
+TEST_CASE("a reducer whose publication is 0 or unknown is refused naming the field and the value") {
+    require_refused("publication_zero",
+                    "reducer table field 'publication' is 0, not a SCENEHOST_PUBLICATION_* value this host knows");
+    require_refused("publication_unknown",
+                    "reducer table field 'publication' is 99, not a SCENEHOST_PUBLICATION_* value this host knows");
+}
+
+TEST_CASE("a reducer built against SDK 1.1, whose table ends before publication, loads publishing as state") {
+    const auto registry = load_case("sdk_1_1");
+    const PluginRow row = only_row(registry);
+    INFO(row.refusal);
+    REQUIRE(row.loaded);
+    CHECK(row.info.sdk_minor == 1);
+    const ReducerPlugin *reducer = registry.reducer("fixture_c");
+    REQUIRE(reducer != nullptr);
+    // The fixture leaves 99 past the end of its table: the host must not have read it.
+    CHECK(reducer->publication() == Publication::state);
+}
+
+TEST_CASE("a C++ reducer without kPublication publishes as state, one with it as it declares") {
+    const auto plain = load_case("good_echo");
+    REQUIRE(plain.reducer("fixture") != nullptr);
+    CHECK(plain.reducer("fixture")->publication() == Publication::state);
+    const auto layer = load_case("layer_echo");
+    REQUIRE(layer.reducer("layer") != nullptr);
+    CHECK(layer.reducer("layer")->publication() == Publication::napari_layers);
+    const auto c = load_case("good_c");
+    REQUIRE(c.reducer("fixture_c") != nullptr);
+    CHECK(c.reducer("fixture_c")->publication() == Publication::state);
+}
+
+TEST_CASE("each shipped reducer reports the publication it declares") {
+    const std::vector<fs::path> dirs = {SCENEHOST_PLUGIN_DIR};
+    const auto registry = PluginRegistry::load(dirs);
+    const std::pair<const char *, Publication> expected[] = {
+        {"layer", Publication::napari_layers}, {"volume", Publication::napari_layers},
+        {"dims", Publication::napari_dims},    {"camera", Publication::napari_camera},
+        {"view", Publication::napari_scene},
+    };
+    for (const auto &[scope, publication] : expected) {
+        INFO("scope " << scope);
+        const ReducerPlugin *reducer = registry.reducer(scope);
+        REQUIRE(reducer != nullptr);
+        CHECK(reducer->publication() == publication);
+    }
+    CHECK(registry.reducers().size() == std::size(expected));
 }
 
 TEST_CASE("a key schema that is not valid JSON Schema is refused naming the key") {

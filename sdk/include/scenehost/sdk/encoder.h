@@ -16,6 +16,10 @@ SCENEHOST_EXTERN_C_BEGIN
 /* Name of the exported entry function, of type scenehost_encoder_entry_v1_fn. */
 #define SCENEHOST_ENCODER_ENTRY_SYMBOL_V1 "scenehost_encoder_entry_v1"
 
+/* Every bit an encoder table may set in `capabilities`. SDK 1.2 defines no encoder capability
+ * yet, so this is 0; a host refuses a table that sets a bit it does not know. (1.2) */
+#define SCENEHOST_ENCODER_CAPS_KNOWN 0u
+
 /* The bitstream an encoder produces. 0 is never valid. */
 typedef enum scenehost_codec {
     SCENEHOST_CODEC_INVALID = 0,
@@ -31,7 +35,8 @@ typedef enum scenehost_pixel_format {
 } scenehost_pixel_format;
 
 /* Receives one piece of text from the plugin: why it cannot run, why a call failed.
- * OWNERSHIP: host. LIFETIME: the call that passes it. */
+ * OWNERSHIP: host. LIFETIME: the call that passes it.
+ * THREADING: the plugin calls put only during the call that passed the sink, on its thread. */
 typedef struct scenehost_text_sink_v1 {
     uint32_t struct_size; /* sizeof(scenehost_text_sink_v1) as the host was built */
     void *context;        /* opaque; passed back to put */
@@ -77,7 +82,9 @@ typedef struct scenehost_access_unit_v1 {
     uint64_t sequence;     /* the frame's sequence */
 } scenehost_access_unit_v1;
 
-/* Where encode hands its access unit. OWNERSHIP: host. LIFETIME: the call that passes it. */
+/* Where encode hands its access unit. OWNERSHIP: host. LIFETIME: the call that passes it.
+ * THREADING: the plugin calls packet only during the encode call that passed the sink, on its
+ * thread (never from an encoding thread of its own). */
 typedef struct scenehost_packet_sink_v1 {
     uint32_t struct_size; /* sizeof(scenehost_packet_sink_v1) as the host was built */
     void *context;        /* opaque; passed back to packet */
@@ -86,34 +93,46 @@ typedef struct scenehost_packet_sink_v1 {
 
 /* The encoder's function table. Fields are only appended; the host reads a field only when it
  * lies inside struct_size. Every field up to `encode` is required.
- * OWNERSHIP: plugin (static data). LIFETIME: as long as the library is loaded. */
+ * OWNERSHIP: plugin (static data). LIFETIME: as long as the library is loaded.
+ * THREADING: the calls on one instance (create, reconfigure, encode, destroy) never overlap:
+ * each returns before the next starts. They may come from different threads over the
+ * instance's life, so an instance keeps no thread-local state. */
 typedef struct scenehost_encoder_v1 {
     uint32_t struct_size;                       /* sizeof(scenehost_encoder_v1) as the plugin was built */
-    uint32_t capabilities;                      /* reserved for SCENEHOST_ENCODER_CAP_* flags; 0 in 1.1 */
+    uint32_t capabilities;                      /* SCENEHOST_ENCODER_CAP_* flags, within SCENEHOST_ENCODER_CAPS_KNOWN */
     scenehost_codec codec;                      /* what it produces */
     const scenehost_pixel_format *input_formats; /* what it takes, preferred first */
     size_t input_format_count;                  /* at least 1 */
     /* Says whether the encoder can run on this machine by really encoding a tiny stream.
      * Returns 1 when it can; else returns 0 after putting a plain reason into why (what is
-     * missing and what would provide it). May be called any number of times. */
+     * missing and what would provide it). May be called any number of times.
+     * THREADING: the host's main thread, at start-up (and in `scenehost encoders`), before the
+     * host creates any instance for streaming. */
     int (*probe)(const scenehost_host_v1 *host, const scenehost_text_sink_v1 *why);
-    /* Creates an instance for config; returns NULL after putting why when it cannot. */
+    /* Creates an instance for config; returns NULL after putting why when it cannot.
+     * THREADING: the encoder thread for the stream's instance; the host's main thread for the
+     * trial instance with which it checks the settings at start-up. */
     void *(*create)(const scenehost_host_v1 *host, const scenehost_encoder_config_v1 *config,
                     const scenehost_text_sink_v1 *why);
-    /* Destroys an instance returned by create. */
+    /* Destroys an instance returned by create.
+     * THREADING: the thread that created it, or the host's main thread at shutdown after the
+     * encoder thread has stopped; never while another call on the instance runs. */
     void (*destroy)(void *instance);
     /* Applies a new config (size, fps, bit rate, interval, options); the next frame is an IDR.
-     * Returns 1, or 0 after putting why; on failure the instance is destroyed by the host. */
+     * Returns 1, or 0 after putting why; on failure the instance is destroyed by the host.
+     * THREADING: the encoder thread, one call at a time per instance. */
     int (*reconfigure)(void *instance, const scenehost_encoder_config_v1 *config,
                        const scenehost_text_sink_v1 *why);
     /* Encodes one frame and calls sink->packet exactly once, before returning, with its access
      * unit (no frame is held back: the pixel channel is low latency). force_keyframe = 1 makes
-     * that unit an IDR. Returns 1, or 0 after putting why (the device was lost, ...). */
+     * that unit an IDR. Returns 1, or 0 after putting why (the device was lost, ...).
+     * THREADING: the encoder thread, one call at a time per instance. */
     int (*encode)(void *instance, const scenehost_video_frame_v1 *frame, int force_keyframe,
                   const scenehost_packet_sink_v1 *sink, const scenehost_text_sink_v1 *why);
 } scenehost_encoder_v1;
 
-/* The entry function every encoder plugin exports as SCENEHOST_ENCODER_ENTRY_SYMBOL_V1. */
+/* The entry function every encoder plugin exports as SCENEHOST_ENCODER_ENTRY_SYMBOL_V1.
+ * THREADING: the host's main thread, at start-up, before any other function of the table. */
 typedef const scenehost_encoder_v1 *(*scenehost_encoder_entry_v1_fn)(void);
 
 SCENEHOST_EXTERN_C_END

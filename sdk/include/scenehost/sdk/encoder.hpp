@@ -5,7 +5,6 @@
 
 #include <array>
 #include <cstdint>
-#include <exception>
 #include <memory>
 #include <optional>
 #include <span>
@@ -64,7 +63,8 @@ private:
 //   static constexpr std::array<scenehost_pixel_format, N> kInputFormats;   preferred first
 //   static std::optional<std::string> probe(const Host &);                 nullopt: can run; else why not
 //   static std::unique_ptr<Subclass> create(const Host &, const EncoderConfig &, std::string &why);
-// Failures are returned (false / nullptr with `why` set), never thrown.
+// Failures are returned (false / nullptr with `why` set), never thrown. The host never calls one
+// instance from two threads at once (see the THREADING notes in encoder.h).
 class Encoder {
 public:
     virtual ~Encoder() = default;
@@ -82,27 +82,23 @@ inline void put(const scenehost_text_sink_v1 *sink, const std::string &text) {
 
 template <class E>
 int probe(const scenehost_host_v1 *host, const scenehost_text_sink_v1 *why) noexcept {
-    try {
+    return barrier("probe", [&] {
         const std::optional<std::string> reason = E::probe(Host(host));
         if (!reason) return 1;
         put(why, *reason);
         return 0;
-    } catch (const std::exception &e) {
-        die("probe", e.what());
-    }
+    });
 }
 
 template <class E>
 void *create(const scenehost_host_v1 *host, const scenehost_encoder_config_v1 *config,
              const scenehost_text_sink_v1 *why) noexcept {
-    try {
+    return barrier("create", [&]() -> void * {
         std::string reason;
         std::unique_ptr<E> encoder = E::create(Host(host), EncoderConfig::from(*config), reason);
         if (!encoder) put(why, reason);
         return encoder.release();
-    } catch (const std::exception &e) {
-        die("create", e.what());
-    }
+    });
 }
 
 template <class E>
@@ -112,27 +108,23 @@ void destroy(void *instance) noexcept {
 
 template <class E>
 int reconfigure(void *instance, const scenehost_encoder_config_v1 *config, const scenehost_text_sink_v1 *why) noexcept {
-    try {
+    return barrier("reconfigure", [&] {
         std::string reason;
         if (static_cast<E *>(instance)->reconfigure(EncoderConfig::from(*config), reason)) return 1;
         put(why, reason);
         return 0;
-    } catch (const std::exception &e) {
-        die("reconfigure", e.what());
-    }
+    });
 }
 
 template <class E>
 int encode(void *instance, const scenehost_video_frame_v1 *frame, int force_keyframe,
            const scenehost_packet_sink_v1 *sink, const scenehost_text_sink_v1 *why) noexcept {
-    try {
+    return barrier("encode", [&] {
         std::string reason;
         if (static_cast<E *>(instance)->encode(VideoFrame(frame), force_keyframe != 0, PacketSink(sink), reason)) return 1;
         put(why, reason);
         return 0;
-    } catch (const std::exception &e) {
-        die("encode", e.what());
-    }
+    });
 }
 
 template <class E>

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <string_view>
 
 #include "scenehost/sdk/manifest.h"
@@ -48,6 +49,22 @@ namespace scenehost::sdk::detail {
     std::fprintf(stderr, "scenehost: plugin '%s' let an exception escape %s: %s\n",
                  scenehost_plugin_manifest.name, function, what);
     std::abort();
+}
+
+// Runs body, the plugin's own code behind one trampoline, and returns what it returns. This is
+// the plugin's one exception barrier: whatever escapes body ends the process after naming the
+// plugin and `function`. Nothing is recovered, so a plugin bug is a crash with a culprit.
+template <class Body>
+decltype(auto) barrier(const char *function, Body &&body) noexcept {
+    try {
+        return body();
+    } catch (const std::exception &e) {
+        die(function, e.what());
+    } catch (...) {
+        // The one catch-all allowed in scenehost, because it does not carry on: it aborts. Without
+        // it, a `throw 42;` would hit the noexcept boundary and terminate without naming a culprit.
+        die(function, "an exception that is not a std::exception, so it carries no message");
+    }
 }
 
 }  // namespace scenehost::sdk::detail

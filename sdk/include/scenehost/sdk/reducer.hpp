@@ -4,9 +4,10 @@
 #pragma once
 
 #include <array>
-#include <exception>
+#include <cstdint>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 #include "scenehost/sdk/plugin.hpp"
 #include "scenehost/sdk/reducer.h"
@@ -35,13 +36,14 @@ private:
     const scenehost_intent_v1 *intent_;
 };
 
-// A stored value as JSON text and its version; the text lives until reduce returns.
+// A stored value as JSON text and its version; the text lives until reduce returns and must not
+// be kept (see scenehost_store_view_v1).
 struct StoredValue {
     std::string_view value_json;
     uint64_t version;
 };
 
-// Read-only view of the whole store during one reduce call.
+// Read-only view of the whole store during one reduce call; must not be kept after it.
 class StoreView {
 public:
     explicit StoreView(const scenehost_store_view_v1 *store) : store_(store) {}
@@ -66,15 +68,25 @@ private:
     const scenehost_store_view_v1 *store_;
 };
 
-// Where a reducer reports: write() one or more times, or reject() once.
+// Why a reducer refuses an intent (scenehost_reject_code); the comment is the wire code.
+enum class RejectCode : uint32_t {
+    unknown_key = SCENEHOST_REJECT_UNKNOWN_KEY,      // state.unknown_key
+    invalid_value = SCENEHOST_REJECT_INVALID_VALUE,  // state.invalid_value
+    out_of_range = SCENEHOST_REJECT_OUT_OF_RANGE,    // state.out_of_range
+    forbidden = SCENEHOST_REJECT_FORBIDDEN,          // state.forbidden
+    conflict = SCENEHOST_REJECT_CONFLICT,            // state.conflict
+};
+
+// Where a reducer reports: write() one or more times, or reject() once. Lives for one call.
 class Outcome {
 public:
     explicit Outcome(const scenehost_outcome_sink_v1 *sink) : sink_(sink) {}
     void write(std::string_view target, std::string_view key, std::string_view value_json) const {
         sink_->write(sink_->context, to_c(target), to_c(key), to_c(value_json));
     }
-    void reject(std::string_view code, std::string_view message, std::string_view details_json = "{}") const {
-        sink_->reject(sink_->context, to_c(code), to_c(message), to_c(details_json));
+    // message names the key and the bound; details_json is a JSON object.
+    void reject(RejectCode code, std::string_view message, std::string_view details_json = "{}") const {
+        sink_->reject_code(sink_->context, static_cast<uint32_t>(code), to_c(message), to_c(details_json));
     }
 
 private:
@@ -84,7 +96,10 @@ private:
 // Base of every reducer. A subclass also provides
 //   static constexpr const char *kScope;            the scope it owns
 //   static constexpr std::array<KeyDecl, N> kKeys;  the keys it writes
-// and a constructor taking `const Host &`.
+// and a constructor taking `const Host &`; optionally
+//   static constexpr scenehost_publication kPublication;  how its changes reach clients
+// (without it: SCENEHOST_PUBLICATION_STATE, scenehost's generic notify.state).
+// The host calls seed and reduce one at a time (see the THREADING notes in reducer.h).
 class Reducer {
 public:
     virtual ~Reducer() = default;
@@ -94,13 +109,24 @@ public:
 
 namespace detail {
 
+// R::kPublication as the table stores it, or SCENEHOST_PUBLICATION_STATE when R declares none.
+template <class R>
+constexpr uint32_t publication_of() {
+    if constexpr (requires { R::kPublication; }) {
+        static_assert(std::is_same_v<std::remove_cv_t<decltype(R::kPublication)>, scenehost_publication>,
+                      "kPublication is a scenehost_publication");
+        static_assert(R::kPublication >= SCENEHOST_PUBLICATION_STATE &&
+                          R::kPublication <= SCENEHOST_PUBLICATION_NAPARI_SCENE,
+                      "kPublication is one of the SCENEHOST_PUBLICATION_* values (not INVALID)");
+        return static_cast<uint32_t>(R::kPublication);
+    } else {
+        return SCENEHOST_PUBLICATION_STATE;
+    }
+}
+
 template <class R>
 void *create(const scenehost_host_v1 *host) noexcept {
-    try {
-        return new R(Host(host));
-    } catch (const std::exception &e) {
-        die("create", e.what());
-    }
+    return barrier("create", [&]() -> void * { return new R(Host(host)); });
 }
 
 template <class R>
@@ -110,21 +136,13 @@ void destroy(void *instance) noexcept {
 
 template <class R>
 void seed(void *instance, scenehost_string_view scene_json, const scenehost_outcome_sink_v1 *sink) noexcept {
-    try {
-        static_cast<R *>(instance)->seed(to_std(scene_json), Outcome(sink));
-    } catch (const std::exception &e) {
-        die("seed", e.what());
-    }
+    barrier("seed", [&] { static_cast<R *>(instance)->seed(to_std(scene_json), Outcome(sink)); });
 }
 
 template <class R>
 void reduce(void *instance, const scenehost_intent_v1 *intent, const scenehost_store_view_v1 *store,
             const scenehost_outcome_sink_v1 *sink) noexcept {
-    try {
-        static_cast<R *>(instance)->reduce(Intent(intent), StoreView(store), Outcome(sink));
-    } catch (const std::exception &e) {
-        die("reduce", e.what());
-    }
+    barrier("reduce", [&] { static_cast<R *>(instance)->reduce(Intent(intent), StoreView(store), Outcome(sink)); });
 }
 
 template <class R>
@@ -138,7 +156,7 @@ const scenehost_reducer_v1 *reducer_table() noexcept {
     }();
     static const scenehost_reducer_v1 table = {
         sizeof(scenehost_reducer_v1), 0, R::kScope, keys.data(), keys.size(),
-        &create<R>, &destroy<R>, &seed<R>, &reduce<R>,
+        &create<R>, &destroy<R>, &seed<R>, &reduce<R>, publication_of<R>(),
     };
     return &table;
 }

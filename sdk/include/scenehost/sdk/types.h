@@ -31,7 +31,9 @@ typedef enum scenehost_log_level {
 typedef struct scenehost_host_v1 {
     uint32_t struct_size; /* sizeof(scenehost_host_v1) as the host was built */
     void *context;        /* opaque; passed back to every function below */
-    /* Writes one line to the host log, tagged with the plugin's name. */
+    /* Writes one line to the host log, tagged with the plugin's name.
+     * THREADING: the plugin may call it from any thread the host has called the plugin on,
+     * including from two such threads at once; the host serializes the lines. */
     void (*log)(void *context, scenehost_log_level level, scenehost_string_view message);
 } scenehost_host_v1;
 
