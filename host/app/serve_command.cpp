@@ -18,7 +18,6 @@
 
 #include "base/assert.hpp"
 #include "base/clock.hpp"
-#include "broadcast/scene_snapshot.hpp"
 #include "data/demo_scene.hpp"
 #include "data/file_scene.hpp"
 #include "engine/command_registry.hpp"
@@ -30,7 +29,7 @@
 #include "render/gl_context.hpp"
 #include "render/png.hpp"
 #include "render/render_scene.hpp"
-#include "session/control_hub.hpp"
+#include "session/control_plane.hpp"
 #include "transport/listener.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "store/audit_log.hpp"
@@ -141,7 +140,7 @@ int run_serve_command(const ServeOptions &options) {
     // waits in `latest` for whoever shows it and goes to the encoder thread, whose output is
     // fanned out to the pixel clients on the io thread.
     boost::asio::io_context io;
-    session::ControlHub *control = nullptr;  // set below, before io runs the handlers posted here
+    session::ControlPlane *control = nullptr;  // set below, before io runs the handlers posted here
     std::optional<pixel::PixelHub> pixel_hub;
     std::unique_ptr<pixel::EncodePipeline> pipeline;
     render::FrameSlot latest;
@@ -149,7 +148,7 @@ int run_serve_command(const ServeOptions &options) {
     std::unique_ptr<render::RenderWorker> renderer;
     if (!options.no_render) {
         std::string missing;
-        for (const char *scope : {"view", "dims", "camera", "layer", "volume"}) {
+        for (std::string_view scope : render::kProjectedScopes) {
             if (registry.reducer(scope) == nullptr) missing += (missing.empty() ? "" : ", ") + std::string(scope);
         }
         if (!missing.empty()) {
@@ -168,10 +167,14 @@ int run_serve_command(const ServeOptions &options) {
                     boost::asio::post(io, [&, frame = std::move(frame)] { pixel_hub->publish(frame); });
                 },
                 [&](const pixel::StreamFormat &format) {
-                    boost::asio::post(io, [&, config = stream_config(format)] { control->publish_stream(config); });
+                    boost::asio::post(io, [&, config = stream_config(format)] {
+                        control->broadcaster().publish_stream(config);
+                    });
                 },
                 [&](const std::string &why) {
-                    boost::asio::post(io, [&, why] { control->fail_critical("encoder", "encoder.failed", why); });
+                    boost::asio::post(io, [&, why] {
+                        control->sessions().fail_critical("encoder", "encoder.failed", why);
+                    });
                 }});
         pixel_hub.emplace([&pipeline] { pipeline->request_keyframe(); });
         spdlog::info("encoding with '{}' {} at {} kbps, an IDR every {} frames", encoder.info().name,
@@ -187,8 +190,8 @@ int run_serve_command(const ServeOptions &options) {
     }
 
     engine::CommandRegistry commands;
-    commands.add("scene.snapshot", [&store](const boost::json::array &, const boost::json::object &) {
-        return engine::CommandResult(boost::json::value(broadcast::compose_scene(store)));
+    commands.add("scene.snapshot", [&](const boost::json::array &, const boost::json::object &) {
+        return engine::CommandResult(boost::json::value(control->broadcaster().scene()));
     });
     if (renderer) {
         commands.add("scene.screenshot", [&latest](const boost::json::array &args, const boost::json::object &kwargs) {
@@ -203,8 +206,9 @@ int run_serve_command(const ServeOptions &options) {
     session_config.update_burst = 2 * options.updates_per_s;
     session_config.allowed_commands = options.allowed_commands;
     session_config.replay_budget_bytes = options.send_queue_bytes / 2;
-    session::ControlHub hub(io, session_config, engine, store, commands, clock);
-    control = &hub;
+    session::ControlPlane plane(io, session_config, engine, store, commands, session::declared_lanes(registry), clock);
+    control = &plane;
+    session::SessionRegistry &sessions = plane.sessions();
     if (pipeline) {
         // Spec §3.4: the next frame is an IDR. Like napari-cuda, notify.stream goes out again so a
         // client can reset its decoder, and pixels are held back until that IDR.
@@ -215,11 +219,11 @@ int run_serve_command(const ServeOptions &options) {
             }
             pipeline->request_keyframe();
             pixel_hub->hold_until_keyframe();
-            hub.republish_stream();
+            plane.broadcaster().republish_stream();
             return engine::CommandResult(boost::json::value(nullptr));
         });
     }
-    transport::Listener listener(io, transport_config, hub, pixel_hub ? &*pixel_hub : nullptr);
+    transport::Listener listener(io, transport_config, plane.endpoint(), pixel_hub ? &*pixel_hub : nullptr);
     listener.start();
     const auto bound = listener.local_endpoint();
     // Tests and scripts read this line to find the port the OS picked.
@@ -235,11 +239,11 @@ int run_serve_command(const ServeOptions &options) {
         audit_timer.expires_after(std::chrono::milliseconds(100));
         audit_timer.async_wait([&](boost::system::error_code error) {
             if (error) return;  // cancelled at shutdown
-            if (hub.failed()) return;
+            if (sessions.failed()) return;
             try {
                 if (audit->sync_due()) audit->sync();
             } catch (const store::AuditWriteError &e) {
-                return hub.fail_critical("audit", "audit.write_failed", e.what());
+                return sessions.fail_critical("audit", "audit.write_failed", e.what());
             }
             arm_audit_timer();
         });
@@ -256,15 +260,15 @@ int run_serve_command(const ServeOptions &options) {
         drain_timer.async_wait([&](boost::system::error_code) { io.stop(); });
     };
     std::optional<std::string> critical;
-    hub.on_critical([&](const std::string &message) {
+    sessions.on_critical([&](const std::string &message) {
         critical = message;
         if (pixel_hub) pixel_hub->close_all(transport::CloseCode::internal_error, "critical server fault");
         stop_after_drain();
     });
     signals.async_wait([&](boost::system::error_code error, int signal) {
         if (error) return;  // cancelled after a critical fault
-        spdlog::info("scenehost stopping on signal {}: saying goodbye to {} sessions", signal, hub.session_count());
-        hub.shutdown();
+        spdlog::info("scenehost stopping on signal {}: saying goodbye to {} sessions", signal, sessions.size());
+        sessions.shutdown();
         if (pixel_hub) pixel_hub->close_all(transport::CloseCode::going_away, "the host is stopping");
         stop_after_drain();
     });

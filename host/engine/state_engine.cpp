@@ -65,24 +65,52 @@ void StateEngine::seed(std::string_view scene_json) {
     }
 }
 
-Rejected StateEngine::reject(const Intent &intent, const IntentSource &source, std::string code,
-                             std::string message, boost::json::object details) {
+std::optional<NotRecorded> StateEngine::append(const store::AuditEntry &entry) {
+    try {
+        audit_.append(entry);
+    } catch (const store::AuditWriteError &e) {
+        return NotRecorded{e.what()};
+    }
+    return std::nullopt;
+}
+
+Outcome StateEngine::reject(const Intent &intent, const IntentSource &source, std::string code, std::string message,
+                            boost::json::object details) {
     const store::Record *record = store_.find(intent.scope, intent.target, intent.key);
     const uint64_t version = record == nullptr ? 0 : record->version;
-    audit_.append({.time_us = clock_.now_us(),
+    if (auto failed = append({.time_us = clock_.now_us(),
+                              .actor = std::string(source.actor_id),
+                              .session = std::string(source.session_id),
+                              .intent_id = std::string(source.intent_id),
+                              .scope = std::string(intent.scope),
+                              .target = std::string(intent.target),
+                              .key = std::string(intent.key),
+                              .status = "rejected",
+                              .writes = {},
+                              .requested_value = auditable(intent.value),
+                              .version = version,
+                              .error_code = code,
+                              .error_message = message})) {
+        return std::move(*failed);
+    }
+    return Rejected{std::move(code), std::move(message), std::move(details), version};
+}
+
+std::optional<NotRecorded> StateEngine::record_refusal(const Refusal &refusal, const IntentSource &source) {
+    const store::Record *record = store_.find(refusal.scope, refusal.target, refusal.key);
+    return append({.time_us = clock_.now_us(),
                    .actor = std::string(source.actor_id),
                    .session = std::string(source.session_id),
                    .intent_id = std::string(source.intent_id),
-                   .scope = std::string(intent.scope),
-                   .target = std::string(intent.target),
-                   .key = std::string(intent.key),
+                   .scope = std::string(refusal.scope),
+                   .target = std::string(refusal.target),
+                   .key = std::string(refusal.key),
                    .status = "rejected",
                    .writes = {},
-                   .requested_value = auditable(intent.value),
-                   .version = version,
-                   .error_code = code,
-                   .error_message = message});
-    return Rejected{std::move(code), std::move(message), std::move(details), version};
+                   .requested_value = auditable(refusal.value),
+                   .version = record == nullptr ? 0 : record->version,
+                   .error_code = std::string(refusal.code),
+                   .error_message = std::string(refusal.message)});
 }
 
 Outcome StateEngine::apply(const Intent &intent, const IntentSource &source) {
@@ -118,17 +146,24 @@ Outcome StateEngine::apply(const Intent &intent, const IntentSource &source) {
                       std::move(rejection->details));
     }
 
-    auto &writes = std::get<std::vector<store::Write>>(outcome);
-    // The old values, read before the apply, for the audit line.
+    const auto &writes = std::get<std::vector<store::Write>>(outcome);
+    store::PendingApply pending = store_.plan(intent.scope, writes, {std::string(source.actor_id), "state.update"});
+    // What each write does, for the audit line: the value it replaces and the version it gets
+    // (a write that changes nothing keeps the record's version).
+    auto planned = [&](const store::Write &w) -> const store::Change * {
+        const store::Change *last = nullptr;
+        for (const store::Change &c : pending.changes.changes) {
+            if (c.property.target == w.target && c.property.key == w.key) last = &c;
+        }
+        return last;
+    };
     std::vector<store::AuditWrite> audit_writes;
     audit_writes.reserve(writes.size());
     for (const store::Write &w : writes) {
         const store::Record *before = store_.find(intent.scope, w.target, w.key);
-        audit_writes.push_back({w.target, w.key, before == nullptr ? boost::json::value() : before->value, w.value, 0});
-    }
-    store::ChangeSet changes = store_.apply(intent.scope, writes, {std::string(source.actor_id), "state.update"});
-    for (store::AuditWrite &w : audit_writes) {
-        w.version = store_.find(intent.scope, w.target, w.key)->version;
+        const store::Change *change = planned(w);
+        audit_writes.push_back({w.target, w.key, before == nullptr ? boost::json::value() : before->value, w.value,
+                                change != nullptr ? change->version : before->version});
     }
 
     // The ack reports the intent's own property when the reducer wrote it, else its first write
@@ -137,22 +172,30 @@ Outcome StateEngine::apply(const Intent &intent, const IntentSource &source) {
     for (const store::Write &w : writes) {
         if (w.target == intent.target && w.key == intent.key) primary = &w;
     }
-    const store::Record *record = store_.find(intent.scope, primary->target, primary->key);
-    SCENEHOST_ASSERT(record != nullptr, "an applied write leaves a record");
+    const store::Change *primary_change = planned(*primary);
+    const store::Record *primary_before = store_.find(intent.scope, primary->target, primary->key);
+    SCENEHOST_ASSERT(primary_change != nullptr || primary_before != nullptr,
+                     "a write that changes nothing rewrites a record that exists");
+    const uint64_t version = primary_change != nullptr ? primary_change->version : primary_before->version;
 
-    audit_.append({.time_us = clock_.now_us(),
-                   .actor = std::string(source.actor_id),
-                   .session = std::string(source.session_id),
-                   .intent_id = std::string(source.intent_id),
-                   .scope = std::string(intent.scope),
-                   .target = std::string(intent.target),
-                   .key = std::string(intent.key),
-                   .status = "accepted",
-                   .writes = std::move(audit_writes),
-                   .requested_value = intent.value,
-                   .version = record->version,
-                   .error_code = {},
-                   .error_message = {}});
+    if (auto failed = append({.time_us = clock_.now_us(),
+                              .actor = std::string(source.actor_id),
+                              .session = std::string(source.session_id),
+                              .intent_id = std::string(source.intent_id),
+                              .scope = std::string(intent.scope),
+                              .target = std::string(intent.target),
+                              .key = std::string(intent.key),
+                              .status = "accepted",
+                              .writes = std::move(audit_writes),
+                              .requested_value = intent.value,
+                              .version = version,
+                              .error_code = {},
+                              .error_message = {}})) {
+        return std::move(*failed);  // not recorded, so not applied: the store is as it was
+    }
+    store::ChangeSet changes = store_.commit(std::move(pending));
+    const store::Record *record = store_.find(intent.scope, primary->target, primary->key);
+    SCENEHOST_ASSERT(record != nullptr && record->version == version, "the committed plan is the audited one");
     return Accepted{record->value, record->version, std::move(changes)};
 }
 

@@ -1,7 +1,8 @@
 // The state update engine: the only code that mutates the scene store. It routes an intent to
-// the reducer owning its scope, checks base_version, applies the reducer's writes atomically,
-// appends the audit line, and returns what the ack must say. The caller sends the ack and only
-// then hands the change set to the broadcaster.
+// the reducer owning its scope, checks base_version, writes the intent's audit line, and only
+// then applies the reducer's writes atomically, so no subscriber ever sees an unrecorded change.
+// Every refused intent is audited too. It returns what the ack must say; the intent lane sends
+// the ack and only then hands the change set to the broadcaster.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -46,7 +47,23 @@ struct Rejected {
     uint64_t version;  // current version of the intent's property (0 when absent)
 };
 
-using Outcome = std::variant<Accepted, Rejected>;
+// The audit log could not record the intent: nothing was applied, and the host cannot go on.
+struct NotRecorded {
+    std::string reason;  // the audit log's error: file, call and OS reason
+};
+
+using Outcome = std::variant<Accepted, Rejected, NotRecorded>;
+
+// An intent refused before any reducer saw it (rate limited, malformed): what the audit line
+// holds. Fields the client's frame did not let the host read are empty (value: null).
+struct Refusal {
+    std::string_view scope;
+    std::string_view target;
+    std::string_view key;
+    const boost::json::value &value;
+    std::string_view code;
+    std::string_view message;
+};
 
 class StateEngine {
 public:
@@ -57,14 +74,17 @@ public:
     // reducer when a scene does not suit it (the scene comes from outside: files, flags).
     void seed(std::string_view scene_json);
 
-    // Applies one intent. The audit line is written before this returns.
     // Whether a reducer owns `scope`.
     bool has_scope(std::string_view scope) const { return plugins_.reducer(scope) != nullptr; }
+    // Applies one intent: reducer, audit line, then the store. NotRecorded leaves the store as it was.
     Outcome apply(const Intent &intent, const IntentSource &source);
+    // Audits an intent refused at the boundary; the reason when the log could not record it.
+    std::optional<NotRecorded> record_refusal(const Refusal &refusal, const IntentSource &source);
 
 private:
-    Rejected reject(const Intent &intent, const IntentSource &source, std::string code, std::string message,
-                    boost::json::object details);
+    Outcome reject(const Intent &intent, const IntentSource &source, std::string code, std::string message,
+                   boost::json::object details);
+    std::optional<NotRecorded> append(const store::AuditEntry &entry);
 
     store::SceneStore &store_;
     const plugin::PluginRegistry &plugins_;

@@ -37,6 +37,7 @@ constexpr std::array<Row, kFrameTypeCount> kRows = {{
     {FrameType::notify_camera,     "notify.camera",     kS2C,            {kReq, kOpt, kNo,  kOpt, true}},
     {FrameType::notify_telemetry,  "notify.telemetry",  kS2C,            {kReq, kOpt, kNo,  kNo,  false}},
     {FrameType::notify_error,      "notify.error",      kS2C,            {kReq, kOpt, kNo,  kNo,  false}},
+    {FrameType::notify_state,      "notify.state",      kS2C,            {kReq, kOpt, kReq, kOpt, false}},
     {FrameType::state_update,      "state.update",      kC2S,            {kReq, kReq, kNo,  kReq, false}},
     {FrameType::ack_state,         "ack.state",         kS2C,            {kReq, kReq, kNo,  kNo,  false}},
     {FrameType::call_command,      "call.command",      kC2S,            {kReq, kReq, kNo,  kNo,  false}},
@@ -55,7 +56,7 @@ static_assert(rows_in_enum_order(), "kRows is indexed by FrameType");
 
 const Row &row(FrameType type) {
     const auto index = static_cast<std::size_t>(type);
-    SCENEHOST_ASSERT(index < kRows.size(), "FrameType values are the 18 rows of kRows");
+    SCENEHOST_ASSERT(index < kRows.size(), "FrameType values are the rows of kRows");
     return kRows[index];
 }
 

@@ -1,5 +1,6 @@
-// The 18 frame types of the greenfield v1 control protocol: wire names, direction, and the
-// envelope field matrix of the spec's appendix B.2. Pure tables; no JSON here.
+// The 18 frame types of the greenfield v1 control protocol, plus scenehost's notify.state
+// extension: wire names, direction, and the envelope field matrix of the spec's appendix B.2.
+// Pure tables; no JSON here.
 #pragma once
 
 #include <cstddef>
@@ -15,10 +16,11 @@ inline constexpr int kProtocolVersion = 1;
 enum class FrameType {
     session_hello, session_welcome, session_reject, session_heartbeat, session_ack, session_goodbye,
     notify_scene, notify_layers, notify_stream, notify_dims, notify_camera, notify_telemetry, notify_error,
+    notify_state,  // scenehost's generic resumable topic (docs/protocol.md), only to sessions that ask for it
     state_update, ack_state, call_command, reply_command, error_command,
 };
 // clang-format on
-inline constexpr std::size_t kFrameTypeCount = 18;
+inline constexpr std::size_t kFrameTypeCount = 19;
 
 // Who may send a frame type. `both` as an expectation means "either side".
 enum class Direction { client_to_server, server_to_client, both };

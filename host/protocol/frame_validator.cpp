@@ -159,6 +159,15 @@ void check_server_payload(PayloadReader &r, const Envelope &envelope, const json
             r.count("version", kOptional);
             return;
         case FrameType::notify_stream: return check_stream(r);
+        case FrameType::notify_state:
+            r.only({"scope", "target", "changes", "version"}, "notify.state");
+            r.nonempty("scope", kRequired);
+            r.nonempty("target", kRequired);
+            if (const json::object *changes = r.object("changes", kRequired); changes && changes->empty()) {
+                r.fail("changes", "must hold at least one key");
+            }
+            r.count("version", kRequired);
+            return;
         case FrameType::notify_dims: return check_dims(r);
         case FrameType::notify_camera:
             r.only({"mode", "delta", "origin", "state", "version"}, "notify.camera");

@@ -163,6 +163,19 @@ std::string FrameBuilder::stream_from_payload(std::string_view session, const js
     return finish(e, payload);
 }
 
+json::object FrameBuilder::state_payload(const StateDelta &delta) {
+    return {{"scope", delta.scope}, {"target", delta.target}, {"changes", delta.changes}, {"version", delta.version}};
+}
+
+std::string FrameBuilder::state_from_payload(std::string_view session, const json::object &payload, uint64_t seq,
+                                             std::string_view delta_token, const std::optional<std::string> &intent_id) {
+    Envelope e = envelope(FrameType::notify_state, session);
+    e.seq = seq;
+    e.delta_token.emplace(delta_token);
+    e.intent_id = intent_id;
+    return finish(e, payload);
+}
+
 std::string FrameBuilder::stream(std::string_view session, const StreamConfig &config, uint64_t seq,
                                  std::string_view delta_token) {
     return stream_from_payload(session, stream_payload(config), seq, delta_token);

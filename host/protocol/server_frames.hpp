@@ -60,6 +60,15 @@ struct LayersDelta {
     uint64_t version = 0;
 };
 
+// notify.state payload (scenehost's extension topic): what one applied change did to one target
+// of a scope whose reducer declares the generic publication.
+struct StateDelta {
+    std::string scope;
+    std::string target;
+    boost::json::object changes;  // key -> new value; at least one
+    uint64_t version = 0;         // the scope version of the last change
+};
+
 // notify.stream payload; frame_size is [width, height], avcc the base64 avcC record.
 struct StreamConfig {
     std::string codec = "h264";
@@ -84,6 +93,8 @@ struct DimsState {
     std::optional<std::vector<std::string>> axis_labels{};
     std::optional<std::vector<int64_t>> displayed{};
     uint64_t version = 0;
+
+    bool operator==(const DimsState &) const = default;
 };
 
 // notify.camera payload.
@@ -176,10 +187,13 @@ public:
     // the original seq and delta_token).
     static boost::json::object layers_payload(const LayersDelta &delta);
     static boost::json::object stream_payload(const StreamConfig &config);
+    static boost::json::object state_payload(const StateDelta &delta);
     std::string layers_from_payload(std::string_view session, const boost::json::object &payload, uint64_t seq,
                                     std::string_view delta_token, const std::optional<std::string> &intent_id);
     std::string stream_from_payload(std::string_view session, const boost::json::object &payload, uint64_t seq,
                                     std::string_view delta_token);
+    std::string state_from_payload(std::string_view session, const boost::json::object &payload, uint64_t seq,
+                                   std::string_view delta_token, const std::optional<std::string> &intent_id);
 
 private:
     Envelope envelope(FrameType type, std::optional<std::string_view> session) const;

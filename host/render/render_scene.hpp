@@ -70,4 +70,7 @@ CameraState project_camera(const store::SceneStore &store);
 // All of it, with the canvas, background, fps target and the versions.
 RenderScene project_scene(const store::SceneStore &store, const SourceMap &sources);
 
+// The scopes the projection reads; rendering needs a reducer for each.
+inline constexpr std::string_view kProjectedScopes[] = {"view", "dims", "camera", "layer", "volume"};
+
 }  // namespace scenehost::render

@@ -1,28 +1,40 @@
-// Handshake, routing by frame type, errors answered in kind, heartbeats.
+// Handshake, frames through the router table, errors answered in kind, heartbeats.
 #include "session/control_session.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "base/assert.hpp"
-#include "session/control_hub.hpp"
 
 namespace scenehost::session {
 
 using protocol::FrameType;
+using store::Topic;
 
-ControlSession::ControlSession(ControlHub &hub, std::weak_ptr<transport::Connection> connection)
-    : hub_(hub),
+FrameTable ControlSession::frame_table() {
+    FrameTable table;
+    table.on<protocol::Hello>([](ControlSession &s, const auto &e, const auto &p) { s.on_hello(e, p); })
+        .on<protocol::StateUpdate>([](ControlSession &s, const auto &e, const auto &p) { s.on_update(e, p); })
+        .on<protocol::CallCommand>([](ControlSession &s, const auto &e, const auto &p) { s.on_command(e, p); })
+        .on<protocol::SessionAck>([](ControlSession &s, const auto &e, const auto &p) { s.on_ack(e, p); })
+        .on<protocol::Goodbye>([](ControlSession &s, const auto &e, const auto &p) { s.on_goodbye(e, p); });
+    SCENEHOST_ASSERT(table.complete(), "every client frame type has a handler");
+    return table;
+}
+
+ControlSession::ControlSession(const SessionServices &services, std::weak_ptr<transport::Connection> connection)
+    : services_(services),
       connection_(std::move(connection)),
-      hello_timer_(hub.io_),
-      heartbeat_timer_(hub.io_),
-      bucket_tokens_(hub.config_.update_burst),
-      bucket_time_us_(hub.clock_.now_us()) {}
+      hello_timer_(services.io),
+      heartbeat_timer_(services.io),
+      bucket_tokens_(services.config.update_burst),
+      bucket_time_us_(services.clock.now_us()) {}
 
 ControlSession::~ControlSession() {
-    if (state_ == State::active) hub_.deactivate(*this);
+    if (state_ == State::active) end();
 }
 
 std::shared_ptr<transport::Connection> ControlSession::connection() const {
@@ -32,7 +44,7 @@ std::shared_ptr<transport::Connection> ControlSession::connection() const {
 }
 
 void ControlSession::start() {
-    hello_timer_.expires_after(hub_.config_.hello_timeout);
+    hello_timer_.expires_after(services_.config.hello_timeout);
     hello_timer_.async_wait([weak = weak_from_this()](boost::system::error_code error) {
         auto self = weak.lock();
         if (error || !self || self->state_ != State::awaiting_hello) return;
@@ -55,121 +67,141 @@ void ControlSession::on_text(std::string_view text) {
             return reject("session.unexpected_message",
                           fmt::format("the first frame must be session.hello, not {}", type_name(frame.envelope.type)));
         }
-        return on_hello(std::get<protocol::Hello>(frame.payload));
+        return handshake(std::get<protocol::Hello>(frame.payload));
     }
     silent_heartbeats_ = 0;  // any frame from the client proves it is alive
     if (auto *error = std::get_if<protocol::ProtocolError>(&parsed)) return on_error(*error);
-    on_frame(std::get<protocol::ClientFrame>(parsed));
+    const auto &frame = std::get<protocol::ClientFrame>(parsed);
+    if (frame.envelope.session && *frame.envelope.session != id_) {
+        return on_error({std::string(protocol::kInvalidEnvelope),
+                         fmt::format("envelope field 'session' is '{}', not this connection's session",
+                                     *frame.envelope.session),
+                         "session", frame.envelope.type, frame.envelope.frame_id, frame.envelope.intent_id});
+    }
+    services_.router.dispatch(*this, frame);
 }
 
-void ControlSession::on_hello(const protocol::Hello &hello) {
+void ControlSession::handshake(const protocol::Hello &hello) {
     hello_timer_.cancel();
-    if (hub_.stopping_) return reject("session.unavailable", "the host is shutting down");
+    const SessionConfig &config = services_.config;
+    if (!services_.directory.accepting()) return reject("session.unavailable", "the host is shutting down");
     if (std::find(hello.protocols.begin(), hello.protocols.end(), protocol::kProtocolVersion) == hello.protocols.end()) {
         return reject("session.unsupported_protocol",
                       fmt::format("this host speaks protocol {}, the client offered {}", protocol::kProtocolVersion,
                                   fmt::join(hello.protocols, ", ")),
                       {{"supported", boost::json::array{protocol::kProtocolVersion}}});
     }
-    const auto &tokens = hub_.config_.bearer_tokens;
-    if (!tokens.empty()) {
+    if (!config.bearer_tokens.empty()) {
         if (hello.auth_type != "bearer" || !hello.auth_token) {
             return reject("session.unauthorized", "this host requires payload.auth {type: \"bearer\", token}");
         }
+        const auto &tokens = config.bearer_tokens;
         if (std::find(tokens.begin(), tokens.end(), *hello.auth_token) == tokens.end()) {
             return reject("session.unauthorized", "the bearer token is not accepted");
         }
     }
     // Resume tokens: a malformed one is refused; a stale one just means a fresh baseline.
-    bool resumable = true;
-    for (store::Topic topic : {store::Topic::scene, store::Topic::layers, store::Topic::stream}) {
+    broadcast::Subscription subscription;
+    const auto wanted = hello.features.find(store::topic_name(Topic::state));
+    subscription.state_topic = wanted != hello.features.end() && wanted->second;
+    for (Topic topic : store::kResumableTopics) {
         const auto it = hello.resume_tokens.find(store::topic_name(topic));
-        if (it == hello.resume_tokens.end() || !it->second || it->second->empty()) {
-            if (topic != store::Topic::stream) resumable = false;
-            continue;
+        if (it != hello.resume_tokens.end() && it->second && !it->second->empty()) {
+            subscription.tokens.emplace(topic, *it->second);
         }
-        const auto result = hub_.history_.replay_since(topic, *it->second);
-        if (const auto *bad = std::get_if<store::MalformedToken>(&result)) {
-            return reject("session.invalid_resume_token",
-                          fmt::format("resume_tokens.{}: {}", store::topic_name(topic), bad->reason),
-                          {{"topic", store::topic_name(topic)}});
-        }
-        if (!std::holds_alternative<store::Replay>(result) && topic != store::Topic::stream) resumable = false;
     }
-    id_ = hub_.builder_.new_session_id();
+    if (auto bad = services_.broadcaster.check_tokens(subscription)) {
+        return reject("session.invalid_resume_token",
+                      fmt::format("resume_tokens.{}: {}", store::topic_name(bad->topic), bad->reason),
+                      {{"topic", store::topic_name(bad->topic)}});
+    }
+
+    id_ = services_.builder.new_session_id();
     actor_ = fmt::format("{}#{}", hello.client.name, id_.substr(0, 8));
     state_ = State::active;
-    hub_.activate(*this);
-    spdlog::info("session {} ({}) from {} {}", id_, actor_, connection()->peer(), resumable ? "resumed" : "started");
-    hub_.send_baseline(*this, hello, resumable);
+    services_.directory.activated(*this);
+
+    protocol::Welcome welcome{id_, config.heartbeat_s, config.ack_timeout_ms, {}};
+    auto resumable = [&](Topic topic) {
+        const store::Cursor c = services_.broadcaster.cursor(topic);
+        return protocol::FeatureState{true, 1, true, std::nullopt, protocol::ResumeState{c.seq, c.delta_token}};
+    };
+    for (Topic topic : {Topic::scene, Topic::layers, Topic::stream}) {
+        welcome.features[std::string(store::topic_name(topic))] = resumable(topic);
+    }
+    welcome.features[std::string(store::topic_name(Topic::state))] =
+        subscription.state_topic ? resumable(Topic::state) : protocol::FeatureState{false};
+    welcome.features["notify.dims"] = {true, 1, false, std::nullopt, std::nullopt};
+    welcome.features["notify.camera"] = {true, 1, false, std::nullopt, std::nullopt};
+    welcome.features["notify.error"] = {true, 1, false, std::nullopt, std::nullopt};
+    welcome.features["notify.telemetry"] = {false};
+    welcome.features["call.command"] = {true, 1, std::nullopt, services_.lane.command_names(), std::nullopt};
+    send(services_.builder.welcome(welcome));
+
+    const bool resumed = services_.broadcaster.join(*this, subscription);
+    spdlog::info("session {} ({}) from {} {}", id_, actor_, connection()->peer(), resumed ? "resumed" : "started");
     arm_heartbeat();
 }
 
-void ControlSession::on_frame(const protocol::ClientFrame &frame) {
-    const protocol::Envelope &envelope = frame.envelope;
-    if (envelope.session && *envelope.session != id_) {
-        return on_error({std::string(protocol::kInvalidEnvelope),
-                         fmt::format("envelope field 'session' is '{}', not this connection's session", *envelope.session),
-                         "session", envelope.type, envelope.frame_id, envelope.intent_id});
+void ControlSession::on_hello(const protocol::Envelope &, const protocol::Hello &) {
+    send(services_.builder.error(id_, {"session", "session.duplicate_hello",
+                                       "session.hello was already accepted on this connection", "warning",
+                                       std::nullopt}));
+}
+
+void ControlSession::on_update(const protocol::Envelope &envelope, const protocol::StateUpdate &update) {
+    if (!take_update_token()) {
+        const double rate = services_.config.updates_per_s;
+        return services_.lane.refuse(
+            sender(), *envelope.intent_id, *envelope.frame_id, &update,
+            {"state.rate_limited",
+             fmt::format("more than {} state.update per second (burst {})", rate, services_.config.update_burst),
+             boost::json::object{{"limit_per_s", rate},
+                                 {"retry_after_ms", static_cast<int64_t>(std::ceil(1000.0 / rate))}}});
     }
-    // The router: one handler per client frame type.
-    std::visit(
-        [&](const auto &payload) {
-            using Payload = std::decay_t<decltype(payload)>;
-            if constexpr (std::is_same_v<Payload, protocol::StateUpdate>) {
-                if (!take_update_token()) {
-                    const double rate = hub_.config_.updates_per_s;
-                    send(hub_.builder_.ack_rejected(
-                        id_, *envelope.intent_id, *envelope.frame_id,
-                        {"state.rate_limited",
-                         fmt::format("more than {} state.update per second (burst {})", rate, hub_.config_.update_burst),
-                         boost::json::object{{"limit_per_s", rate},
-                                             {"retry_after_ms", static_cast<int64_t>(std::ceil(1000.0 / rate))}}},
-                        std::nullopt));
-                    return;
-                }
-                hub_.handle_update(*this, envelope, payload);
-            } else if constexpr (std::is_same_v<Payload, protocol::CallCommand>) {
-                hub_.handle_command(*this, envelope, payload);
-            } else if constexpr (std::is_same_v<Payload, protocol::SessionAck>) {
-                // Liveness only: already counted above.
-            } else if constexpr (std::is_same_v<Payload, protocol::Goodbye>) {
-                goodbye("goodbye", "client_goodbye", transport::CloseCode::normal);
-            } else if constexpr (std::is_same_v<Payload, protocol::Hello>) {
-                send(hub_.builder_.error(id_, {"session", "session.duplicate_hello",
-                                               "session.hello was already accepted on this connection", "warning",
-                                               std::nullopt}));
-            }
-        },
-        frame.payload);
+    services_.lane.update(sender(), envelope, update);
+}
+
+void ControlSession::on_command(const protocol::Envelope &envelope, const protocol::CallCommand &call) {
+    services_.lane.command(sender(), envelope, call);
+}
+
+void ControlSession::on_ack(const protocol::Envelope &, const protocol::SessionAck &) {
+    // Liveness only: on_text already counted it.
+}
+
+void ControlSession::on_goodbye(const protocol::Envelope &, const protocol::Goodbye &) {
+    goodbye("goodbye", "client_goodbye", transport::CloseCode::normal);
 }
 
 void ControlSession::on_error(const protocol::ProtocolError &error) {
     spdlog::debug("session {}: {}: {}", id_, error.code, error.message);
     if (error.type == FrameType::state_update && error.frame_id && error.intent_id) {
-        return send(hub_.builder_.ack_rejected(id_, *error.intent_id, *error.frame_id,
-                                               {error.code, error.message, boost::json::object{{"field", error.field}}},
-                                               std::nullopt));
+        return services_.lane.refuse(sender(), *error.intent_id, *error.frame_id, nullptr,
+                                     {error.code, error.message, boost::json::object{{"field", error.field}}});
     }
     if (error.type == FrameType::call_command && error.frame_id) {
-        return send(hub_.builder_.error_command(id_, *error.frame_id, error.code, error.message,
-                                                boost::json::object{{"field", error.field}}));
+        return send(services_.builder.error_command(id_, *error.frame_id, error.code, error.message,
+                                                    boost::json::object{{"field", error.field}}));
     }
-    send(hub_.builder_.error(id_, {"protocol", error.code, error.message, "warning",
-                                   boost::json::object{{"field", error.field}}}));
+    send(services_.builder.error(id_, {"protocol", error.code, error.message, "warning",
+                                       boost::json::object{{"field", error.field}}}));
 }
 
 void ControlSession::reject(std::string code, std::string message, boost::json::object details) {
     spdlog::info("control {}: session.reject {}: {}", connection()->peer(), code, message);
     std::optional<boost::json::object> d;
     if (!details.empty()) d = std::move(details);
-    send(hub_.builder_.reject({std::move(code), std::move(message), std::move(d)}));
+    send(services_.builder.reject({std::move(code), std::move(message), std::move(d)}));
     connection()->close(transport::CloseCode::policy, "session rejected");
     state_ = State::closed;
-    stop_timers();
+    hello_timer_.cancel();
+    heartbeat_timer_.cancel();
 }
 
-void ControlSession::on_drained() { hub_.continue_replay(*this); }
+void ControlSession::on_drained() {
+    if (state_ == State::active) services_.broadcaster.drained(*this);
+}
 
 size_t ControlSession::queued_bytes() const {
     const auto c = connection_.lock();
@@ -177,16 +209,24 @@ size_t ControlSession::queued_bytes() const {
 }
 
 void ControlSession::goodbye(std::string code, std::string reason, transport::CloseCode close_code) {
-    send(hub_.builder_.goodbye(id_, {std::move(code), std::nullopt, std::move(reason)}));
+    send(services_.builder.goodbye(id_, {std::move(code), std::nullopt, std::move(reason)}));
     connection()->close(close_code, "goodbye");
-    hub_.deactivate(*this);
+    end();
+}
+
+void ControlSession::end() {
+    if (state_ == State::active) {
+        services_.broadcaster.leave(*this);
+        services_.directory.ended(*this);
+    }
     state_ = State::closed;
-    stop_timers();
+    hello_timer_.cancel();
+    heartbeat_timer_.cancel();
 }
 
 void ControlSession::arm_heartbeat() {
     heartbeat_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(hub_.config_.heartbeat_s)));
+        std::chrono::duration<double>(services_.config.heartbeat_s)));
     heartbeat_timer_.async_wait([weak = weak_from_this()](boost::system::error_code error) {
         auto self = weak.lock();
         if (error || !self || !self->active()) return;
@@ -194,31 +234,23 @@ void ControlSession::arm_heartbeat() {
             spdlog::info("session {}: two heartbeats unanswered, closing", self->id_);
             return self->goodbye("timeout", "heartbeat_timeout", transport::CloseCode::internal_error);
         }
-        self->send(self->hub_.builder_.heartbeat(self->id_));
+        self->send(self->services_.builder.heartbeat(self->id_));
         ++self->silent_heartbeats_;
         self->arm_heartbeat();
     });
 }
 
 bool ControlSession::take_update_token() {
-    const int64_t now = hub_.clock_.now_us();
+    const SessionConfig &config = services_.config;
+    const int64_t now = services_.clock.now_us();
     const double elapsed_s = static_cast<double>(now - bucket_time_us_) / 1e6;
     bucket_time_us_ = now;
-    bucket_tokens_ = std::min(hub_.config_.update_burst, bucket_tokens_ + elapsed_s * hub_.config_.updates_per_s);
+    bucket_tokens_ = std::min(config.update_burst, bucket_tokens_ + elapsed_s * config.updates_per_s);
     if (bucket_tokens_ < 1.0) return false;
     bucket_tokens_ -= 1.0;
     return true;
 }
 
-void ControlSession::stop_timers() {
-    hello_timer_.cancel();
-    heartbeat_timer_.cancel();
-}
-
-void ControlSession::on_closed() {
-    if (state_ == State::active) hub_.deactivate(*this);
-    state_ = State::closed;
-    stop_timers();
-}
+void ControlSession::on_closed() { end(); }
 
 }  // namespace scenehost::session

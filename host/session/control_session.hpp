@@ -1,60 +1,100 @@
-// One /control connection: the handshake (hello → welcome or reject), then frame dispatch by
-// type (the router), liveness by heartbeat, and the state.update rate limit.
+// One /control connection: the handshake (hello → welcome or reject, auth, resume tokens), then
+// each frame through the router table to its lane, liveness by heartbeat, and the state.update
+// rate limit. It talks to the rest of the host only through SessionServices.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "base/clock.hpp"
+#include "broadcast/broadcaster.hpp"
+#include "broadcast/recipient.hpp"
+#include "engine/intent_lane.hpp"
 #include "protocol/client_frames.hpp"
+#include "protocol/server_frames.hpp"
+#include "router/frame_table.hpp"
+#include "session/session_config.hpp"
 #include "transport/connection.hpp"
 
 namespace scenehost::session {
 
-class ControlHub;
+class ControlSession;
 
-class ControlSession final : public transport::ConnectionHandler, public std::enable_shared_from_this<ControlSession> {
+// What a session needs of the registry that keeps it.
+class SessionDirectory {
+public:
+    virtual ~SessionDirectory() = default;
+    virtual bool accepting() const = 0;  // false once the host is stopping
+    virtual void activated(ControlSession &session) = 0;
+    virtual void ended(ControlSession &session) = 0;
+};
+
+using FrameTable = router::FrameTable<ControlSession>;
+
+// Everything a session uses, shared by all sessions on the control thread.
+struct SessionServices {
+    boost::asio::io_context &io;
+    const SessionConfig &config;
+    const base::Clock &clock;
+    protocol::FrameBuilder &builder;
+    broadcast::Broadcaster &broadcaster;
+    engine::IntentLane &lane;
+    const FrameTable &router;
+    SessionDirectory &directory;
+};
+
+class ControlSession final : public transport::ConnectionHandler,
+                             public broadcast::Recipient,
+                             public std::enable_shared_from_this<ControlSession> {
 public:
     // The transport owns the connection, and the connection owns this handler: the session
     // refers back to it weakly, so nothing cycles when the io_context is torn down.
-    ControlSession(ControlHub &hub, std::weak_ptr<transport::Connection> connection);
+    ControlSession(const SessionServices &services, std::weak_ptr<transport::Connection> connection);
     ~ControlSession() override;
+
+    // The router table every session dispatches through.
+    static FrameTable frame_table();
 
     void start();  // arms the hello timeout
     void on_text(std::string_view text) override;
     void on_closed() override;
     void on_drained() override;
 
+    const std::string &id() const override { return id_; }
     void send(std::string text, transport::SendClass send_class = transport::SendClass::kept,
-              std::string coalesce_key = {});
-    const std::string &id() const { return id_; }
+              std::string coalesce_key = {}) override;
+    // Bytes waiting in the connection's send queue (0 once it is gone).
+    size_t queued_bytes() const override;
+
     const std::string &actor() const { return actor_; }
     bool active() const { return state_ == State::active; }
-    // Bytes waiting in the connection's send queue (0 once it is gone).
-    size_t queued_bytes() const;
     void goodbye(std::string code, std::string reason, transport::CloseCode close_code);
 
-private:
-    friend class ControlHub;
+    // The router's handlers, one per client frame type.
+    void on_hello(const protocol::Envelope &envelope, const protocol::Hello &hello);
+    void on_update(const protocol::Envelope &envelope, const protocol::StateUpdate &update);
+    void on_command(const protocol::Envelope &envelope, const protocol::CallCommand &call);
+    void on_ack(const protocol::Envelope &envelope, const protocol::SessionAck &ack);
+    void on_goodbye(const protocol::Envelope &envelope, const protocol::Goodbye &goodbye);
 
+private:
     enum class State { awaiting_hello, active, closed };
 
-    void on_hello(const protocol::Hello &hello);
-    void on_frame(const protocol::ClientFrame &frame);
+    void handshake(const protocol::Hello &hello);
     void on_error(const protocol::ProtocolError &error);
     void reject(std::string code, std::string message, boost::json::object details = {});
     void arm_heartbeat();
     bool take_update_token();  // token bucket; false: rate limited
-    void stop_timers();
+    void end();                // leaves the broadcaster and the directory, stops the timers
+    engine::Sender sender() { return {*this, actor_}; }
     std::shared_ptr<transport::Connection> connection() const;
 
-    ControlHub &hub_;
+    const SessionServices &services_;
     std::weak_ptr<transport::Connection> connection_;
-    // While a resume replay is under way: the delta token of the last delta sent. Live
-    // notify.layers skip the session meanwhile; the replay delivers them from the history.
-    std::optional<std::string> replay_token_;
     State state_ = State::awaiting_hello;
     std::string id_;
     std::string actor_;

@@ -26,38 +26,53 @@ std::optional<Conflict> SceneStore::check_base_version(const PropertyKey &proper
     return Conflict{property, base_version, current, record == nullptr ? boost::json::value() : record->value};
 }
 
-ChangeSet SceneStore::apply(std::string_view scope, std::span<const Write> writes, const WriteOrigin &origin) {
-    SCENEHOST_ASSERT(!applying_, "subscribers never write back into the store while it notifies");
+PendingApply SceneStore::plan(std::string_view scope, std::span<const Write> writes, const WriteOrigin &origin) const {
     SCENEHOST_ASSERT(!scope.empty(), "every write belongs to a scope");
-    ChangeSet set{std::string(scope), {}};
-    auto s = scopes_.find(scope);
-    if (s == scopes_.end()) s = scopes_.emplace(std::string(scope), Scope{}).first;
-    Scope &state = s->second;
+    PendingApply pending{ChangeSet{std::string(scope), {}}, scope_version(scope)};
     const base::TimeUs now = clock_.now_us();
+    uint64_t version = pending.scope_version;
     for (const Write &write : writes) {
         SCENEHOST_ASSERT(!write.key.empty() && !write.target.empty(), "reducer outcomes are checked for empty names");
-        auto t = state.targets.find(write.target);
-        if (t == state.targets.end()) t = state.targets.emplace(write.target, KeyMap{}).first;
-        auto k = t->second.find(write.key);
+        // The value this write replaces: an earlier write of this call to the same property, or the record.
         std::optional<boost::json::value> old_value;
-        if (k != t->second.end()) {
-            if (k->second.value == write.value) continue;  // nothing changes: no version, no notify
-            old_value = std::move(k->second.value);
-        } else {
-            k = t->second.emplace(write.key, Record{}).first;
+        bool planned = false;
+        for (auto c = pending.changes.changes.rbegin(); c != pending.changes.changes.rend(); ++c) {
+            if (c->property.target == write.target && c->property.key == write.key) {
+                old_value = c->new_value;
+                planned = true;
+                break;
+            }
         }
-        const uint64_t version = ++state.version;
-        Record &record = k->second;
-        record = Record{write.value, version, origin.actor_id, origin.origin, now};
-        set.changes.push_back(Change{PropertyKey{set.scope, write.target, write.key}, std::move(old_value), write.value,
-                                     version, origin.actor_id, origin.origin, now});
+        if (!planned) {
+            if (const Record *record = find(scope, write.target, write.key)) old_value = record->value;
+        }
+        if (old_value && *old_value == write.value) continue;  // nothing changes: no version, no notify
+        pending.changes.changes.push_back(Change{PropertyKey{pending.changes.scope, write.target, write.key},
+                                                 std::move(old_value), write.value, ++version, origin.actor_id,
+                                                 origin.origin, now});
     }
-    if (!set.changes.empty()) {
-        applying_ = true;
-        for (const Subscriber &subscriber : subscribers_) subscriber(set);
-        applying_ = false;
+    return pending;
+}
+
+ChangeSet SceneStore::commit(PendingApply pending) {
+    SCENEHOST_ASSERT(!applying_, "subscribers never write back into the store while it notifies");
+    ChangeSet &set = pending.changes;
+    if (set.changes.empty()) return std::move(set);
+    auto s = scopes_.find(set.scope);
+    if (s == scopes_.end()) s = scopes_.emplace(set.scope, Scope{}).first;
+    Scope &state = s->second;
+    SCENEHOST_ASSERT(state.version == pending.scope_version, "a plan is committed before anything else changes its scope");
+    for (const Change &c : set.changes) {
+        auto t = state.targets.find(c.property.target);
+        if (t == state.targets.end()) t = state.targets.emplace(c.property.target, KeyMap{}).first;
+        SCENEHOST_ASSERT(c.version == state.version + 1, "planned versions follow the scope's version one by one");
+        state.version = c.version;
+        t->second[c.property.key] = Record{c.new_value, c.version, c.actor_id, c.origin, c.timestamp_us};
     }
-    return set;
+    applying_ = true;
+    for (const Subscriber &subscriber : subscribers_) subscriber(set);
+    applying_ = false;
+    return std::move(set);
 }
 
 void SceneStore::subscribe(Subscriber subscriber) {

@@ -70,8 +70,17 @@ struct Conflict {
     boost::json::value current_value;  // null when the record does not exist
 };
 
+// What apply would change, computed without changing anything: the engine records it in the
+// audit log first and commits it only then, so no subscriber ever sees an unrecorded change.
+// Valid until the next commit to its scope.
+struct PendingApply {
+    ChangeSet changes;
+    uint64_t scope_version = 0;  // the scope's version when planned; commit checks it is unchanged
+};
+
 // Invariants: single writer; within a scope, versions strictly increase in apply order; a
-// record's version is the scope version of the write that set it.
+// record's version is the scope version of the write that set it; subscribers see only
+// committed changes.
 class SceneStore {
 public:
     using Subscriber = std::function<void(const ChangeSet &)>;
@@ -85,11 +94,17 @@ public:
     // nullopt when base_version is the property's current version (0 when absent).
     std::optional<Conflict> check_base_version(const PropertyKey &property, uint64_t base_version) const;
 
-    // Applies every write to scope atomically. A write whose value equals the stored one is
-    // skipped (no version, no change). Each applied write takes the scope's next version. When
-    // anything changed, every subscriber is called with the change set, after the whole apply,
-    // in subscription order.
-    ChangeSet apply(std::string_view scope, std::span<const Write> writes, const WriteOrigin &origin);
+    // What applying every write to scope would change. A write whose value equals the stored
+    // one (or an earlier write's in the same call) is skipped (no version, no change); each other
+    // write takes the scope's next version.
+    PendingApply plan(std::string_view scope, std::span<const Write> writes, const WriteOrigin &origin) const;
+    // Applies a plan atomically. When anything changed, every subscriber is called with the
+    // change set, after the whole apply, in subscription order.
+    ChangeSet commit(PendingApply pending);
+    // plan, then commit (seeding, tests).
+    ChangeSet apply(std::string_view scope, std::span<const Write> writes, const WriteOrigin &origin) {
+        return commit(plan(scope, writes, origin));
+    }
     void subscribe(Subscriber subscriber);
 
     // Targets holding at least one record in scope, sorted.

@@ -44,28 +44,32 @@ std::string_view topic_name(Topic topic) {
         case Topic::scene: return "notify.scene";
         case Topic::layers: return "notify.layers";
         case Topic::stream: return "notify.stream";
+        case Topic::state: return "notify.state";
     }
     SCENEHOST_ASSERT(false, "every topic has a name");
     return {};
 }
 
-ResumableHistory::ResumableHistory(const base::Clock &clock, Retention layers, Retention stream)
+ResumableHistory::ResumableHistory(const base::Clock &clock, Retention layers, Retention stream, Retention state_topic)
     : clock_(clock), random_(std::random_device{}()), instance_(random_()) {
-    SCENEHOST_ASSERT(layers.min_entries <= layers.max_entries && stream.min_entries <= stream.max_entries,
-                     "a retention keeps at least what it guarantees");
+    for (const Retention &r : {layers, stream, state_topic}) {
+        SCENEHOST_ASSERT(r.min_entries <= r.max_entries, "a retention keeps at least what it guarantees");
+    }
     state(Topic::layers).retention = layers;
     state(Topic::stream).retention = stream;
+    state(Topic::state).retention = state_topic;
     for (Topic topic : kResumableTopics) reset_topic(topic);
 }
 
-std::string ResumableHistory::make_token(Topic topic, uint64_t seq) {
-    return fmt::format("{:x}{:016x}{:016x}{:016x}{:016x}", static_cast<unsigned>(topic), instance_, epoch_, seq,
+std::string ResumableHistory::make_token(Topic topic, uint64_t epoch, uint64_t seq) {
+    return fmt::format("{:x}{:016x}{:016x}{:016x}{:016x}", static_cast<unsigned>(topic), instance_, epoch, seq,
                        random_());
 }
 
 void ResumableHistory::reset_topic(Topic topic) {
     TopicState &s = state(topic);
-    s.start = Cursor{0, make_token(topic, 0)};
+    ++s.epoch;
+    s.start = Cursor{0, make_token(topic, s.epoch, 0)};
     s.snapshot.reset();
     s.deltas.clear();
     s.next_seq = 1;
@@ -73,12 +77,7 @@ void ResumableHistory::reset_topic(Topic topic) {
 }
 
 Cursor ResumableHistory::seed_snapshot(Topic topic, boost::json::value payload, uint64_t version) {
-    if (topic == Topic::scene) {
-        ++epoch_;
-        for (Topic t : kResumableTopics) reset_topic(t);
-    } else {
-        reset_topic(topic);
-    }
+    reset_topic(topic);
     TopicState &s = state(topic);
     s.snapshot = HistoryEntry{0, s.start.delta_token, std::move(payload), version, "host", clock_.now_us()};
     return s.start;
@@ -89,7 +88,7 @@ Cursor ResumableHistory::apply_delta(Topic topic, boost::json::value payload, ui
     SCENEHOST_ASSERT(topic != Topic::scene, "notify.scene has snapshots only");
     TopicState &s = state(topic);
     const uint64_t seq = s.next_seq++;
-    s.deltas.push_back({seq, make_token(topic, seq), std::move(payload), version, std::string(actor_id), clock_.now_us()});
+    s.deltas.push_back({seq, make_token(topic, s.epoch, seq), std::move(payload), version, std::string(actor_id), clock_.now_us()});
     prune(s);
     return {seq, s.deltas.back().delta_token};
 }
@@ -105,16 +104,16 @@ void ResumableHistory::prune(TopicState &s) {
 
 ReplayResult ResumableHistory::replay_since(Topic topic, std::string_view delta_token) const {
     const auto parsed = parse_token(delta_token);
-    if (!parsed || parsed->topic > static_cast<unsigned>(Topic::stream)) {
+    if (!parsed || parsed->topic >= kResumableTopics.size()) {
         return MalformedToken{fmt::format("'{}' is not a {} token", delta_token, topic_name(topic))};
     }
     if (parsed->topic != static_cast<unsigned>(topic)) {
         return BaselineNeeded{fmt::format("the token belongs to {}", topic_name(static_cast<Topic>(parsed->topic)))};
     }
     if (parsed->instance != instance_) return BaselineNeeded{"the token was issued by an earlier run of the host"};
-    if (parsed->epoch != epoch_) return BaselineNeeded{"the token's epoch has ended"};
-
     const TopicState &s = state(topic);
+    if (parsed->epoch != s.epoch) return BaselineNeeded{"the token's epoch has ended"};
+
     Replay replay;
     auto all_deltas = [&] {
         for (const HistoryEntry &e : s.deltas) replay.entries.push_back(&e);

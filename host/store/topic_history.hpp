@@ -1,6 +1,7 @@
-// Resumable notify history: for notify.scene the current epoch's snapshot, for notify.layers
-// and notify.stream a ring of deltas bounded by count and age. Each frame gets a seq and a fresh
-// opaque delta_token; a client's newest token says where to resume.
+// Resumable notify history: for notify.scene the current epoch's snapshot, for notify.layers,
+// notify.stream and notify.state a ring of deltas bounded by count and age. Each frame gets a seq
+// and a fresh opaque delta_token; a client's newest token says where to resume. Each topic has
+// its own epoch: a new snapshot of one topic never ends another's.
 #pragma once
 
 #include <array>
@@ -18,9 +19,11 @@
 
 namespace scenehost::store {
 
-enum class Topic { scene, layers, stream };
-inline constexpr std::array<Topic, 3> kResumableTopics = {Topic::scene, Topic::layers, Topic::stream};
-std::string_view topic_name(Topic topic);  // "notify.scene", "notify.layers", "notify.stream"
+// notify.state is scenehost's generic topic: the deltas of every scope whose reducer declares no
+// napari lane of its own.
+enum class Topic { scene, layers, stream, state };
+inline constexpr std::array<Topic, 4> kResumableTopics = {Topic::scene, Topic::layers, Topic::stream, Topic::state};
+std::string_view topic_name(Topic topic);  // "notify.scene", "notify.layers", "notify.stream", "notify.state"
 
 struct Cursor {
     uint64_t seq = 0;
@@ -45,6 +48,7 @@ struct Retention {
 };
 inline constexpr Retention kLayersRetention{512, 2048, 300'000'000};
 inline constexpr Retention kStreamRetention{1, 32, 300'000'000};
+inline constexpr Retention kStateRetention = kLayersRetention;
 
 struct Replay {
     std::vector<const HistoryEntry *> entries;  // the deltas after the cursor, oldest first; may be empty
@@ -58,15 +62,14 @@ struct MalformedToken {
 using ReplayResult = std::variant<Replay, BaselineNeeded, MalformedToken>;
 
 // Invariants: within an epoch, a topic's seqs increase by one per delta; a token names exactly
-// one (topic, epoch, seq) and was issued by this instance; a new scene snapshot starts a new
-// epoch for every topic.
+// one (topic, epoch, seq) and was issued by this instance; a snapshot starts a new epoch of its
+// own topic only.
 class ResumableHistory {
 public:
     ResumableHistory(const base::Clock &clock, Retention layers = kLayersRetention,
-                     Retention stream = kStreamRetention);
+                     Retention stream = kStreamRetention, Retention state = kStateRetention);
 
-    // Starts a new epoch for topic: seq 0, a fresh token, its deltas dropped. For Topic::scene
-    // every other topic starts the new epoch too (cleared; its next delta has seq 1).
+    // Starts a new epoch for topic: seq 0, a fresh token, its deltas dropped; other topics go on.
     Cursor seed_snapshot(Topic topic, boost::json::value payload, uint64_t version);
     // Records the next delta of topic (not scene) and prunes by the retention.
     Cursor apply_delta(Topic topic, boost::json::value payload, uint64_t version, std::string_view actor_id);
@@ -77,10 +80,11 @@ public:
     std::vector<const HistoryEntry *> deltas(Topic topic) const;  // every retained delta, oldest first
     Cursor latest(Topic topic) const;                 // the newest frame's cursor (seq 0 at epoch start)
     size_t size(Topic topic) const;                   // deltas retained
-    uint64_t epoch() const { return epoch_; }
+    uint64_t epoch(Topic topic) const { return state(topic).epoch; }
 
 private:
     struct TopicState {
+        uint64_t epoch = 0;                    // counts this topic's snapshots (and the first start)
         Cursor start;                          // seq 0 of the epoch: the snapshot's, or a bare marker
         std::optional<HistoryEntry> snapshot;
         std::deque<HistoryEntry> deltas;
@@ -89,7 +93,7 @@ private:
         Retention retention{0, 0, 0};
     };
 
-    std::string make_token(Topic topic, uint64_t seq);
+    std::string make_token(Topic topic, uint64_t epoch, uint64_t seq);
     void prune(TopicState &state);
     void reset_topic(Topic topic);
     TopicState &state(Topic topic) { return topics_[static_cast<size_t>(topic)]; }
@@ -98,8 +102,7 @@ private:
     const base::Clock &clock_;
     std::mt19937_64 random_;
     uint64_t instance_;  // random per host run: tokens of another run never match
-    uint64_t epoch_ = 1;
-    std::array<TopicState, 3> topics_;
+    std::array<TopicState, kResumableTopics.size()> topics_;
 };
 
 }  // namespace scenehost::store

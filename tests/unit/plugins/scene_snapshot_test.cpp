@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "base/json_text.hpp"
-#include "broadcast/scene_snapshot.hpp"
+#include "protocol/napari_scene.hpp"
 #include "support/reducer_harness.hpp"
 
 using namespace scenehost;
@@ -21,12 +21,15 @@ std::string read_file(const std::string &path) {
     return s.str();
 }
 
+// The snapshot with no extension scopes (the shipped reducers all take napari's lanes).
+json::object compose(const store::SceneStore &store) { return protocol::napari::compose_scene(store, {}); }
+
 }  // namespace
 
 TEST_CASE("the snapshot of the test scene matches the golden file byte for byte") {
     ReducerHarness h;
     const std::string path = std::string(SCENEHOST_GOLDEN_DIR) + "/scene_snapshot.json";
-    const std::string actual = base::to_json(broadcast::compose_scene(h.store())) + "\n";  // as on the wire
+    const std::string actual = base::to_json(compose(h.store())) + "\n";  // as on the wire
     if (std::getenv("SCENEHOST_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << actual;
     const std::string golden = read_file(path);
     INFO("regenerate with SCENEHOST_UPDATE_GOLDEN=1 after checking the difference");
@@ -36,7 +39,7 @@ TEST_CASE("the snapshot of the test scene matches the golden file byte for byte"
 TEST_CASE("the snapshot has the spec's shape") {
     ReducerHarness h;
     h.accept("view", "main", "ndisplay", 3);
-    const json::object s = broadcast::compose_scene(h.store());
+    const json::object s = compose(h.store());
     const json::object &viewer = s.at("viewer").as_object();
     CHECK(viewer.at("settings").as_object().contains("canvas_size"));
     CHECK_FALSE(viewer.at("settings").as_object().contains("ndisplay"));
@@ -68,12 +71,12 @@ TEST_CASE("the same state gives the same bytes however it was reached") {
     b.accept("camera", "main", "zoom", 2);
     b.accept("layer", "vol", "opacity", 0.25);
     b.accept("layer", "vol", "opacity", 0.5);
-    CHECK(json::serialize(broadcast::compose_scene(a.store())) == json::serialize(broadcast::compose_scene(b.store())));
+    CHECK(json::serialize(compose(a.store())) == json::serialize(compose(b.store())));
 }
 
 TEST_CASE("a scene without layers is idle") {
     ReducerHarness h(json::parse(R"({"layers":[],"canvas_size":[64,64]})").as_object());
-    const json::object s = broadcast::compose_scene(h.store());
+    const json::object s = compose(h.store());
     CHECK(s.at("layers").as_array().empty());
     CHECK(s.at("metadata").at("status") == "idle");
 }

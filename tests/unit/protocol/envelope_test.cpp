@@ -35,6 +35,7 @@ constexpr Row kMatrix[] = {
     {FrameType::notify_camera,      'R',     '*',     'F', '*'},
     {FrameType::notify_telemetry,   'R',     'O',     'F', 'F'},
     {FrameType::notify_error,       'R',     'O',     'F', 'F'},
+    {FrameType::notify_state,       'R',     'O',     'R', 'O'},
     {FrameType::state_update,       'R',     'R',     'F', 'R'},
     {FrameType::ack_state,          'R',     'R',     'F', 'F'},
     {FrameType::call_command,       'R',     'R',     'F', 'F'},

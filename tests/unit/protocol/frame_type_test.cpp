@@ -1,4 +1,5 @@
-// The frame-type table: the 18 wire names of spec §2.1, who sends each, and the App. B.2 rows.
+// The frame-type table: the 18 wire names of spec §2.1 and scenehost's notify.state, who sends each,
+// and the App. B.2 rows.
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
@@ -9,11 +10,11 @@
 using namespace scenehost::protocol;
 using test::kAllTypes;
 
-TEST_CASE("the 18 type names are the spec's and round-trip") {
+TEST_CASE("the 18 type names are the spec's, with notify.state, and round-trip") {
     const std::set<std::string> spec = {
         "session.hello", "session.welcome", "session.reject", "session.heartbeat", "session.ack",   "session.goodbye",
         "notify.scene",  "notify.layers",   "notify.stream",  "notify.dims",       "notify.camera", "notify.telemetry",
-        "notify.error",  "state.update",    "ack.state",      "call.command",      "reply.command", "error.command"};
+        "notify.error",  "notify.state",    "state.update",    "ack.state",      "call.command",      "reply.command", "error.command"};
     std::set<std::string> seen;
     for (FrameType type : kAllTypes) {
         const std::string_view name = type_name(type);
@@ -21,7 +22,7 @@ TEST_CASE("the 18 type names are the spec's and round-trip") {
         CHECK(frame_type_from_name(name) == type);
     }
     CHECK(seen == spec);
-    CHECK(kFrameTypeCount == 18);
+    CHECK(kFrameTypeCount == 19);
 }
 
 TEST_CASE("names are matched exactly") {
@@ -53,7 +54,8 @@ TEST_CASE("who sends what") {
 }
 
 TEST_CASE("only resumable topics carry seq, only dims and camera use the short-id rule") {
-    const std::set<FrameType> resumable = {FrameType::notify_scene, FrameType::notify_layers, FrameType::notify_stream};
+    const std::set<FrameType> resumable = {FrameType::notify_scene, FrameType::notify_layers, FrameType::notify_stream,
+                                           FrameType::notify_state};
     for (FrameType type : kAllTypes) {
         INFO(type_name(type));
         const EnvelopeRules &rules = envelope_rules(type);

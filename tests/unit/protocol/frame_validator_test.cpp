@@ -1,4 +1,4 @@
-// Payload shapes of all 18 types: each required payload field removed is named, unknown keys are
+// Payload shapes of all 19 types: each required payload field removed is named, unknown keys are
 // rejected where the protocol is closed, and each value rule gets its own message.
 #include <catch2/catch.hpp>
 #include <string>
@@ -46,6 +46,7 @@ TEST_CASE("every required payload field, removed, is named") {
         {FrameType::notify_camera, {"mode", "delta", "origin"}},
         {FrameType::notify_telemetry, {"presenter", "decode", "queue_depth"}},
         {FrameType::notify_error, {"domain", "code", "message", "severity"}},
+        {FrameType::notify_state, {"scope", "target", "changes", "version"}},
         {FrameType::state_update, {"scope", "target", "key", "value"}},
         {FrameType::ack_state, {"intent_id", "in_reply_to", "status"}},
         {FrameType::call_command, {"command", "args", "kwargs"}},
@@ -85,7 +86,8 @@ TEST_CASE("unknown payload keys: rejected where the payload is closed, ignored i
         FrameType::session_hello, FrameType::session_welcome, FrameType::session_reject, FrameType::session_heartbeat,
         FrameType::session_ack,   FrameType::session_goodbye, FrameType::notify_scene,   FrameType::notify_layers,
         FrameType::notify_stream, FrameType::notify_dims,     FrameType::notify_camera,  FrameType::notify_telemetry,
-        FrameType::notify_error,  FrameType::ack_state,       FrameType::reply_command,  FrameType::error_command};
+        FrameType::notify_error,  FrameType::notify_state,    FrameType::ack_state,      FrameType::reply_command,
+        FrameType::error_command};
     for (FrameType type : closed) {
         INFO(type_name(type));
         const ProtocolError p = payload_problem(with(sample_frame(type), "payload/extra", 1));
@@ -128,6 +130,9 @@ TEST_CASE("value rules of server payloads") {
         {FrameType::notify_layers, "changes", json::object{}, "payload.changes must hold at least one key"},
         {FrameType::notify_layers, "layer_id", "", "payload.layer_id must not be empty"},
         {FrameType::notify_layers, "version", -1, "payload.version must be a non-negative integer"},
+        {FrameType::notify_state, "changes", json::object{}, "payload.changes must hold at least one key"},
+        {FrameType::notify_state, "target", "", "payload.target must not be empty"},
+        {FrameType::notify_state, "scope", 3, "payload.scope must be a string"},
         {FrameType::notify_stream, "frame_size", json::array{1280},
          "payload.frame_size must be [width, height] in pixels, both > 0"},
         {FrameType::notify_stream, "nal_length_size", 3, "payload.nal_length_size must be 1, 2 or 4"},

@@ -16,8 +16,8 @@ inline constexpr FrameType kAllTypes[] = {
     FrameType::session_hello, FrameType::session_welcome, FrameType::session_reject, FrameType::session_heartbeat,
     FrameType::session_ack,   FrameType::session_goodbye, FrameType::notify_scene,   FrameType::notify_layers,
     FrameType::notify_stream, FrameType::notify_dims,     FrameType::notify_camera,  FrameType::notify_telemetry,
-    FrameType::notify_error,  FrameType::state_update,    FrameType::ack_state,      FrameType::call_command,
-    FrameType::reply_command, FrameType::error_command};
+    FrameType::notify_error,  FrameType::notify_state,    FrameType::state_update,   FrameType::ack_state,
+    FrameType::call_command,  FrameType::reply_command,   FrameType::error_command};
 
 inline constexpr std::string_view kSpecHello = R"({
   "type": "session.hello", "version": 1, "frame_id": "hello-6d5c...", "timestamp": 1759179000.123,
@@ -128,6 +128,11 @@ inline json::object sample_frame(FrameType type) {
         case FrameType::notify_telemetry: p = {{"presenter", 1.5}, {"decode", 2.5}, {"queue_depth", 1}}; break;
         case FrameType::notify_error:
             p = {{"domain", "protocol"}, {"code", "protocol.invalid_json"}, {"message", "m"}, {"severity", "warning"}};
+            break;
+        case FrameType::notify_state:
+            f["seq"] = 1;
+            f["delta_token"] = "tok-state-1";
+            p = {{"scope", "annotations"}, {"target", "a1"}, {"changes", {{"label", "nucleus"}}}, {"version", 3}};
             break;
         case FrameType::state_update: return json::parse(kSpecStateUpdate).as_object();
         case FrameType::ack_state: return json::parse(kSpecAckAccepted).as_object();

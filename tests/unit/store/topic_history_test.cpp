@@ -98,22 +98,33 @@ TEST_CASE("old deltas age out, but never below min_entries") {
     CHECK(replayed_seqs(g.history.replay_since(Topic::layers, g.cursors[0].delta_token)) == std::vector<uint64_t>{2, 3});
 }
 
-TEST_CASE("a new scene snapshot starts a new epoch for every topic") {
+TEST_CASE("a snapshot starts a new epoch of its own topic only") {
     Fixture f;
     const auto scene1 = f.history.seed_snapshot(Topic::scene, boost::json::object{}, 1);
     f.deltas(2);
     const auto stream1 = f.history.apply_delta(Topic::stream, boost::json::object{{"codec", "h264"}}, 1, "host");
-    const auto epoch = f.history.epoch();
+    const auto state1 = f.history.apply_delta(Topic::state, boost::json::object{{"scope", "notes"}}, 1, "a");
+    const auto scene_epoch = f.history.epoch(Topic::scene);
+    const auto layers_epoch = f.history.epoch(Topic::layers);
     const auto scene2 = f.history.seed_snapshot(Topic::scene, boost::json::object{}, 2);
-    CHECK(f.history.epoch() == epoch + 1);
+    CHECK(f.history.epoch(Topic::scene) == scene_epoch + 1);
+    CHECK(f.history.epoch(Topic::layers) == layers_epoch);
     CHECK(scene2.seq == 0);
     CHECK(scene2.delta_token != scene1.delta_token);
     CHECK(needs_baseline(f.history.replay_since(Topic::scene, scene1.delta_token)));
-    CHECK(needs_baseline(f.history.replay_since(Topic::layers, f.cursors[1].delta_token)));
-    CHECK(needs_baseline(f.history.replay_since(Topic::stream, stream1.delta_token)));
-    CHECK(f.history.size(Topic::layers) == 0);
-    CHECK(f.history.apply_delta(Topic::layers, boost::json::object{}, 3, "a").seq == 1);
     CHECK(f.history.replay_since(Topic::scene, scene2.delta_token).index() == 0);
+    // The other topics go on: their tokens still replay, and their seqs continue.
+    CHECK(replayed_seqs(f.history.replay_since(Topic::layers, f.cursors[0].delta_token)) == std::vector<uint64_t>{2});
+    CHECK(replayed_seqs(f.history.replay_since(Topic::stream, stream1.delta_token)).empty());
+    CHECK(replayed_seqs(f.history.replay_since(Topic::state, state1.delta_token)).empty());
+    CHECK(f.history.size(Topic::layers) == 2);
+    CHECK(f.history.apply_delta(Topic::layers, boost::json::object{}, 3, "a").seq == 3);
+
+    // A topic's own snapshot ends its epoch: its old tokens need a baseline.
+    f.history.seed_snapshot(Topic::layers, boost::json::object{}, 4);
+    CHECK(f.history.epoch(Topic::layers) == layers_epoch + 1);
+    CHECK(needs_baseline(f.history.replay_since(Topic::layers, f.cursors[1].delta_token)));
+    CHECK(replayed_seqs(f.history.replay_since(Topic::state, state1.delta_token)).empty());
 }
 
 TEST_CASE("malformed tokens are told apart from stale ones") {

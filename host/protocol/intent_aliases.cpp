@@ -1,10 +1,11 @@
-#include "router/intent_route.hpp"
+// The alias table and the intent commands of the napari-cuda dialect.
+#include "protocol/intent_aliases.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 
-namespace scenehost::router {
+namespace scenehost::protocol {
 namespace {
 
 std::string lower(std::string_view s) {
@@ -19,7 +20,7 @@ bool is_one_of(std::string_view s, std::initializer_list<std::string_view> names
 
 }  // namespace
 
-Route route_intent(std::string_view scope_in, std::string_view target, std::string_view key_in) {
+IntentAddress resolve_intent(std::string_view scope_in, std::string_view target, std::string_view key_in) {
     const std::string scope = lower(scope_in);
     const std::string key = lower(key_in);
     if (scope == "settings") return {"view", std::string(target), key};
@@ -35,4 +36,11 @@ Route route_intent(std::string_view scope_in, std::string_view target, std::stri
     return {scope, std::string(target), key};
 }
 
-}  // namespace scenehost::router
+const std::vector<IntentCommand> &intent_commands() {
+    static const std::vector<IntentCommand> commands = {
+        {"camera.reset", {"camera", "main", "reset"}, boost::json::object{{"reason", "command"}}},
+    };
+    return commands;
+}
+
+}  // namespace scenehost::protocol

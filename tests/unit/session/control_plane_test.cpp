@@ -1,12 +1,12 @@
-// The hub and its sessions over a fake connection, without sockets: what each session is sent,
-// in what order, and how a long resume replay is paced by the connection's send queue.
+// The control plane and its sessions over a fake connection, without sockets: what each session
+// is sent, in what order, and how a long resume replay is paced by the connection's send queue.
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <deque>
 
 #include "protocol/frame_validator.hpp"
-#include "session/control_hub.hpp"
+#include "session/control_plane.hpp"
 #include "support/reducer_harness.hpp"
 
 using namespace scenehost;
@@ -92,12 +92,13 @@ struct Hub {
     boost::asio::io_context io;  // never run: the tests drive everything
     base::ManualClock clock;
     engine::CommandRegistry commands;
-    session::ControlHub hub;
-    std::deque<Client> clients;  // owned here: they must outlive nothing but the hub
+    session::ControlPlane plane;
+    std::deque<Client> clients;  // owned here: they must outlive nothing but the plane
 
     explicit Hub(size_t replay_budget_bytes = 2 << 20)
-        : hub(io, config(replay_budget_bytes), harness.engine(), harness.store(), commands, clock) {
-        hub.on_critical([](const std::string &) { FAIL("no critical fault in these tests"); });
+        : plane(io, config(replay_budget_bytes), harness.engine(), harness.store(), commands,
+                session::declared_lanes(harness.plugins()), clock) {
+        plane.sessions().on_critical([](const std::string &) { FAIL("no critical fault in these tests"); });
     }
     ~Hub() {
         for (Client &c : clients) c.handler->on_closed();  // the transport stops first
@@ -110,7 +111,7 @@ struct Hub {
     // Connects a new client and says hello; `session` gets the id from the welcome.
     Client &join(json::object resume_tokens = {}, std::string *session = nullptr) {
         Client &c = clients.emplace_back();
-        c.handler = hub.on_connect(c.connection);
+        c.handler = plane.endpoint().on_connect(c.connection);
         c.send(hello(std::move(resume_tokens)));
         const std::string id(c.expect("session.welcome").at("session").as_string());
         if (session != nullptr) *session = id;
@@ -201,7 +202,7 @@ TEST_CASE("a long resume is replayed a part at a time as the connection drains, 
     CHECK(again.expect("notify.layers").at("seq") == 42);
 }
 
-TEST_CASE("a new scene during a replay ends the replay: the snapshot is the baseline") {
+TEST_CASE("a new scene snapshot during a replay ends the replay: the snapshot is the baseline") {
     Hub h(500);
     std::string writer_session;
     Client &writer = h.join({}, &writer_session);
@@ -215,7 +216,7 @@ TEST_CASE("a new scene during a replay ends the replay: the snapshot is the base
     }
     Client &again = h.join(tokens);
     while (!again.connection->frames.empty()) again.next();
-    // A view change publishes a new scene (a new epoch) to everyone.
+    // A view change publishes a new scene snapshot to everyone.
     writer.send({{"type", "state.update"},
                  {"version", 1},
                  {"session", writer_session},
@@ -225,5 +226,5 @@ TEST_CASE("a new scene during a replay ends the replay: the snapshot is the base
                  {"payload", {{"scope", "view"}, {"target", "main"}, {"key", "fps_target"}, {"value", 30}}}});
     CHECK(again.expect("notify.scene").at("payload").at("viewer").at("settings").at("fps_target") == 30);
     again.drain();
-    CHECK(again.connection->frames.empty());  // nothing of the old epoch follows
+    CHECK(again.connection->frames.empty());  // nothing the snapshot already holds follows
 }

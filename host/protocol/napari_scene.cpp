@@ -5,14 +5,18 @@
 //   viewer.camera    <- camera/main, with ndisplay
 //   layers[]         <- layer/<id>: metadata at the top, the rest under controls; volume/<id>
 //                       under volume; multiscale.levels and multiscale.level under multiscale
-//   metadata.scopes  <- every other scope a plugin owns, as {target: {key: value}}
-#include "broadcast/scene_snapshot.hpp"
+//   metadata.scopes  <- the notify.state topic's scopes, as {target: {key: value}}
+// and the dims and camera lanes.
+#include "protocol/napari_scene.hpp"
 
 #include <algorithm>
 #include <array>
+#include <fmt/format.h>
 #include <initializer_list>
 
-namespace scenehost::broadcast {
+#include "base/assert.hpp"
+
+namespace scenehost::protocol::napari {
 namespace {
 
 namespace json = boost::json;
@@ -26,6 +30,13 @@ json::object records_of(const store::SceneStore &store, std::string_view scope, 
 }
 
 const json::value *find(const json::object &o, std::string_view key) { return o.if_contains(key); }
+
+// A record holding an array of integers (the reducers' schemas say so).
+std::vector<int64_t> int_vector(const store::Record &record) {
+    std::vector<int64_t> out;
+    for (const json::value &v : record.value.as_array()) out.push_back(v.to_number<int64_t>());
+    return out;
+}
 
 bool is_one_of(std::string_view key, std::initializer_list<std::string_view> keys) {
     return std::find(keys.begin(), keys.end(), key) != keys.end();
@@ -90,14 +101,12 @@ json::object layer(const store::SceneStore &store, std::string_view id) {
 
 }  // namespace
 
-json::object compose_scene(const store::SceneStore &store) {
+json::object compose_scene(const store::SceneStore &store, const std::set<std::string, std::less<>> &extension_scopes) {
     json::array layers;
     for (std::string_view id : store.targets("layer")) layers.push_back(layer(store, id));
 
     json::object scopes;
-    for (std::string_view scope : store.scopes()) {
-        static constexpr std::array<std::string_view, 5> kComposed = {"view", "dims", "camera", "layer", "volume"};
-        if (std::find(kComposed.begin(), kComposed.end(), scope) != kComposed.end()) continue;
+    for (const std::string &scope : extension_scopes) {
         json::object targets;
         for (std::string_view target : store.targets(scope)) targets[target] = records_of(store, scope, target);
         scopes[scope] = std::move(targets);
@@ -111,4 +120,52 @@ json::object compose_scene(const store::SceneStore &store) {
             {"metadata", std::move(metadata)}};
 }
 
-}  // namespace scenehost::broadcast
+std::optional<DimsState> dims_state(const store::SceneStore &store, std::string_view source) {
+    const store::Record *step = store.find("dims", "main", "current_step");
+    if (step == nullptr) return std::nullopt;
+    DimsState dims;
+    dims.current_step = int_vector(*step);
+    const store::Record *ndisplay = store.find("view", "main", "ndisplay");
+    dims.ndisplay = ndisplay == nullptr ? 2 : ndisplay->value.to_number<int64_t>();
+    dims.mode = dims.ndisplay == 3 ? "volume" : "plane";
+    dims.source = std::string(source);
+    if (const store::Record *order = store.find("dims", "main", "order")) {
+        // napari's displayed axes: the last ndisplay of the order.
+        dims.order = int_vector(*order);
+        const size_t shown = std::min(dims.order->size(), size_t(dims.ndisplay));
+        dims.displayed = std::vector<int64_t>(dims.order->end() - ptrdiff_t(shown), dims.order->end());
+    }
+    if (const store::Record *labels = store.find("dims", "main", "axis_labels"); labels && labels->value.is_array()) {
+        std::vector<std::string> names;
+        for (const json::value &l : labels->value.get_array()) names.emplace_back(l.as_string());
+        dims.axis_labels = std::move(names);
+    }
+    dims.version = store.scope_version("dims");
+    return dims;
+}
+
+json::object camera_pose(const store::SceneStore &store) { return records_of(store, "camera", "main"); }
+
+CameraUpdate camera_update(const store::SceneStore &store, const store::ChangeSet &changes, std::string_view intent_key,
+                           const json::value &intent_value) {
+    SCENEHOST_ASSERT(!changes.changes.empty(), "only applied changes are published");
+    const bool relative = is_one_of(intent_key, {"orbit", "pan", "reset", "fit", "set"}) ||
+                          (intent_key == "zoom" && intent_value.is_object());
+    json::object written;
+    for (const store::Change &c : changes.changes) written[c.property.key] = c.new_value;
+    return CameraUpdate{relative ? std::string(intent_key) : "set",
+                        relative ? intent_value : json::value(std::move(written)), "state.update", camera_pose(store),
+                        changes.changes.back().version};
+}
+
+std::optional<CameraUpdate> camera_baseline(const store::SceneStore &store) {
+    json::object pose = camera_pose(store);
+    if (pose.empty()) return std::nullopt;
+    return CameraUpdate{"set", pose, "baseline", pose, store.scope_version("camera")};
+}
+
+std::string layer_change_key(std::string_view scope, std::string_view key) {
+    return scope == "volume" ? fmt::format("volume.{}", key) : std::string(key);
+}
+
+}  // namespace scenehost::protocol::napari

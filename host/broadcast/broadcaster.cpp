@@ -1,0 +1,265 @@
+// Lanes to frames: resumable deltas (notify.layers, notify.state) through the history, the hot
+// lanes (notify.dims, notify.camera) as the latest value, the scene lane as a new snapshot.
+#include "broadcast/broadcaster.hpp"
+
+#include <spdlog/spdlog.h>
+#include <vector>
+
+#include "base/assert.hpp"
+#include "protocol/napari_scene.hpp"
+
+namespace scenehost::broadcast {
+namespace {
+
+namespace json = boost::json;
+using plugin::Publication;
+using store::Topic;
+
+// A change set's changes grouped by target, in the order the targets were first written.
+std::vector<std::pair<std::string, std::vector<const store::Change *>>> by_target(const store::ChangeSet &changes) {
+    std::vector<std::pair<std::string, std::vector<const store::Change *>>> out;
+    for (const store::Change &c : changes.changes) {
+        auto it = std::find_if(out.begin(), out.end(), [&](const auto &t) { return t.first == c.property.target; });
+        if (it == out.end()) it = out.insert(out.end(), {c.property.target, {}});
+        it->second.push_back(&c);
+    }
+    return out;
+}
+
+// A dims state as the lane shows it, whatever caused it.
+bool same_dims(protocol::DimsState a, const protocol::DimsState &b) {
+    a.source = b.source;
+    return a == b;
+}
+
+}  // namespace
+
+bool Broadcaster::Member::replaying(Topic topic) const {
+    return std::any_of(replay.begin(), replay.end(), [&](const auto &r) { return r.first == topic; });
+}
+
+Broadcaster::Broadcaster(const store::SceneStore &store, Lanes lanes, protocol::FrameBuilder &builder,
+                         const base::Clock &clock, size_t replay_budget_bytes)
+    : store_(store),
+      lanes_(std::move(lanes)),
+      builder_(builder),
+      replay_budget_bytes_(replay_budget_bytes),
+      history_(clock) {
+    for (const auto &[scope, lane] : lanes_) {
+        if (lane == Publication::state) state_scopes_.insert(scope);
+    }
+    history_.seed_snapshot(Topic::scene, scene(), scene_version());
+    dims_ = protocol::napari::dims_state(store_, "baseline");
+}
+
+Broadcaster::~Broadcaster() { SCENEHOST_ASSERT(members_.empty(), "every session leaves before the broadcaster goes"); }
+
+json::object Broadcaster::scene() const { return protocol::napari::compose_scene(store_, state_scopes_); }
+
+uint64_t Broadcaster::scene_version() const {
+    uint64_t sum = 0;
+    for (std::string_view scope : store_.scopes()) sum += store_.scope_version(scope);
+    return sum;
+}
+
+std::optional<MalformedToken> Broadcaster::check_tokens(const Subscription &subscription) const {
+    for (const auto &[topic, token] : subscription.tokens) {
+        const store::ReplayResult result = history_.replay_since(topic, token);
+        if (const auto *bad = std::get_if<store::MalformedToken>(&result)) {
+            return MalformedToken{topic, bad->reason};
+        }
+    }
+    return std::nullopt;
+}
+
+bool Broadcaster::join(Recipient &recipient, const Subscription &subscription) {
+    SCENEHOST_ASSERT(!check_tokens(subscription), "the session refuses malformed tokens before it joins");
+    auto [it, inserted] = members_.emplace(recipient.id(), Member{&recipient, subscription.state_topic, {}});
+    SCENEHOST_ASSERT(inserted, "session ids are unique");
+    Member &member = it->second;
+
+    // It resumes when every topic it takes has a token that still replays. The scene token only
+    // says that no snapshot was published since; the delta topics replay what was missed.
+    std::vector<Topic> needed = {Topic::scene, Topic::layers};
+    if (member.state_topic) needed.push_back(Topic::state);
+    bool resume = true;
+    for (Topic topic : needed) {
+        const auto token = subscription.tokens.find(topic);
+        resume = resume && token != subscription.tokens.end() &&
+                 std::holds_alternative<store::Replay>(history_.replay_since(topic, token->second));
+    }
+    if (resume) {
+        for (Topic topic : needed) {
+            if (topic != Topic::scene) member.replay.emplace_back(topic, subscription.tokens.at(topic));
+        }
+        continue_replay(member);
+    } else {
+        send_scene(member);
+    }
+
+    // notify.stream: the configs it missed, or else the latest one.
+    std::vector<const store::HistoryEntry *> stream_entries = history_.deltas(Topic::stream);
+    const auto stream_token = subscription.tokens.find(Topic::stream);
+    const auto stream = stream_token == subscription.tokens.end()
+                            ? store::ReplayResult(store::BaselineNeeded{"no token"})
+                            : history_.replay_since(Topic::stream, stream_token->second);
+    if (const auto *replay = std::get_if<store::Replay>(&stream)) {
+        stream_entries = replay->entries;
+    } else if (!stream_entries.empty()) {
+        stream_entries = {stream_entries.back()};
+    }
+    for (const store::HistoryEntry *e : stream_entries) {
+        recipient.send(builder_.stream_from_payload(recipient.id(), e->payload.get_object(), e->seq, e->delta_token));
+    }
+    return resume;
+}
+
+void Broadcaster::leave(const Recipient &recipient) { members_.erase(recipient.id()); }
+
+void Broadcaster::drained(Recipient &recipient) {
+    const auto it = members_.find(recipient.id());
+    if (it != members_.end()) continue_replay(it->second);
+}
+
+void Broadcaster::send_scene(Member &member) {
+    member.replay.clear();  // the snapshot is a whole baseline: no replay continues
+    member.recipient->send(
+        builder_.scene(member.recipient->id(), scene(), history_.latest(Topic::scene).delta_token, std::nullopt));
+}
+
+void Broadcaster::continue_replay(Member &member) {
+    if (member.replay.empty()) return;
+    Recipient &r = *member.recipient;
+    while (!member.replay.empty()) {
+        auto &[topic, token] = member.replay.front();
+        const auto result = history_.replay_since(topic, token);
+        if (!std::holds_alternative<store::Replay>(result)) {
+            SCENEHOST_ASSERT(std::holds_alternative<store::BaselineNeeded>(result),
+                             "the host issued the token it replays from");
+            // The window moved past the client while it read: the composed scene replaces the rest.
+            spdlog::info("session {}: the {} replay fell out of the history window; sending a baseline", r.id(),
+                         store::topic_name(topic));
+            return send_scene(member);
+        }
+        const auto &entries = std::get<store::Replay>(result).entries;
+        size_t sent = 0;
+        for (; sent < entries.size() && r.queued_bytes() < replay_budget_bytes_; ++sent) {
+            const store::HistoryEntry *e = entries[sent];
+            const json::object &payload = e->payload.get_object();
+            r.send(topic == Topic::layers
+                       ? builder_.layers_from_payload(r.id(), payload, e->seq, e->delta_token, std::nullopt)
+                       : builder_.state_from_payload(r.id(), payload, e->seq, e->delta_token, std::nullopt));
+            token = e->delta_token;
+        }
+        if (sent < entries.size()) return;  // more when the connection drains
+        member.replay.pop_front();
+    }
+    send_lane_state(member);
+}
+
+// The hot lanes are not resumable: a resumed client gets their current state.
+void Broadcaster::send_lane_state(Member &member) {
+    Recipient &r = *member.recipient;
+    if (auto dims = protocol::napari::dims_state(store_, "baseline")) r.send(builder_.dims(r.id(), *dims, std::nullopt));
+    if (auto camera = protocol::napari::camera_baseline(store_)) r.send(builder_.camera(r.id(), *camera, std::nullopt));
+}
+
+void Broadcaster::fan_out(const Cause &cause, const Build &build, const std::function<bool(const Member &)> &takes,
+                          transport::SendClass send_class, const std::string &coalesce_key) {
+    const protocol::SessionTemplate others(build(protocol::FrameBuilder::kSessionPlaceholder, std::nullopt));
+    for (auto &[id, member] : members_) {
+        if (!takes(member)) continue;
+        const bool origin = member.recipient == cause.origin && cause.intent_id;
+        member.recipient->send(origin ? build(id, cause.intent_id) : others.for_session(id), send_class, coalesce_key);
+    }
+}
+
+void Broadcaster::publish(const store::ChangeSet &changes, const Cause &cause) {
+    SCENEHOST_ASSERT(!changes.changes.empty(), "only a change that changed something is published");
+    const auto lane = lanes_.find(changes.scope);
+    SCENEHOST_ASSERT(lane != lanes_.end(), "every scope with records has a reducer, and so a lane");
+    switch (lane->second) {
+        case Publication::napari_layers: return publish_deltas(changes, Topic::layers, cause);
+        case Publication::state: return publish_deltas(changes, Topic::state, cause);
+        case Publication::napari_dims: return publish_dims(cause, transport::SendClass::coalescible);
+        case Publication::napari_camera: {
+            static const json::value kNoValue;
+            const protocol::CameraUpdate update = protocol::napari::camera_update(
+                store_, changes, cause.intent_key, cause.intent_value != nullptr ? *cause.intent_value : kNoValue);
+            return fan_out(
+                cause, [&](std::string_view s, const auto &intent) { return builder_.camera(s, update, intent); },
+                [](const Member &) { return true; }, transport::SendClass::coalescible, "notify.camera");
+        }
+        case Publication::napari_scene: {
+            // What the hot lanes show may derive from this scope (napari's ndisplay lives in the
+            // view and shows on notify.dims): a lane whose state changed goes out first.
+            const auto dims = protocol::napari::dims_state(store_, "state.update");
+            if (dims && (!dims_ || !same_dims(*dims, *dims_))) publish_dims(cause, transport::SendClass::kept);
+            return publish_scene(cause);
+        }
+    }
+    SCENEHOST_ASSERT(false, "every lane is handled");
+}
+
+void Broadcaster::publish_deltas(const store::ChangeSet &changes, Topic topic, const Cause &cause) {
+    const std::string actor = changes.changes.front().actor_id;
+    for (const auto &[target, target_changes] : by_target(changes)) {
+        json::object payload;
+        if (topic == Topic::layers) {
+            protocol::LayersDelta delta{target, {}, target_changes.back()->version};
+            for (const store::Change *c : target_changes) {
+                delta.changes[protocol::napari::layer_change_key(changes.scope, c->property.key)] = c->new_value;
+            }
+            payload = protocol::FrameBuilder::layers_payload(delta);
+        } else {
+            protocol::StateDelta delta{changes.scope, target, {}, target_changes.back()->version};
+            for (const store::Change *c : target_changes) delta.changes[c->property.key] = c->new_value;
+            payload = protocol::FrameBuilder::state_payload(delta);
+        }
+        const uint64_t version = target_changes.back()->version;
+        const store::Cursor cursor = history_.apply_delta(topic, payload, version, actor);
+        fan_out(
+            cause,
+            [&](std::string_view s, const auto &intent) {
+                return topic == Topic::layers
+                           ? builder_.layers_from_payload(s, payload, cursor.seq, cursor.delta_token, intent)
+                           : builder_.state_from_payload(s, payload, cursor.seq, cursor.delta_token, intent);
+            },
+            [topic](const Member &m) { return (topic != Topic::state || m.state_topic) && !m.replaying(topic); });
+    }
+}
+
+void Broadcaster::publish_dims(const Cause &cause, transport::SendClass send_class) {
+    dims_ = protocol::napari::dims_state(store_, "state.update");
+    if (!dims_) return;
+    const protocol::DimsState &dims = *dims_;
+    fan_out(
+        cause, [&](std::string_view s, const auto &intent) { return builder_.dims(s, dims, intent); },
+        [](const Member &) { return true; }, send_class,
+        send_class == transport::SendClass::coalescible ? "notify.dims" : "");
+}
+
+void Broadcaster::publish_scene(const Cause &cause) {
+    const json::object snapshot = scene();
+    const store::Cursor cursor = history_.seed_snapshot(Topic::scene, snapshot, scene_version());
+    for (auto &[id, member] : members_) member.replay.clear();  // the snapshot is a whole baseline
+    fan_out(
+        cause, [&](std::string_view s, const auto &intent) { return builder_.scene(s, snapshot, cursor.delta_token, intent); },
+        [](const Member &) { return true; });
+}
+
+void Broadcaster::publish_stream(const protocol::StreamConfig &config) {
+    stream_ = config;
+    republish_stream();
+}
+
+void Broadcaster::republish_stream() {
+    if (!stream_) return;
+    const json::object payload = protocol::FrameBuilder::stream_payload(*stream_);
+    const store::Cursor cursor = history_.apply_delta(Topic::stream, payload, ++stream_version_, "server");
+    fan_out(
+        {}, [&](std::string_view s, const auto &) { return builder_.stream_from_payload(s, payload, cursor.seq, cursor.delta_token); },
+        [](const Member &) { return true; });
+}
+
+}  // namespace scenehost::broadcast
