@@ -24,10 +24,16 @@ public:
     void send(const json::object &frame) { ws_.send_text(json::serialize(frame)); }
     void send_raw(const std::string &text) { ws_.send_text(text); }
 
+    // Extra session.hello features (e.g. {"notify.state": true}) for every later hello, set over
+    // the defaults notify.scene, notify.layers and notify.stream.
+    void set_features(json::object features) { extra_features_ = std::move(features); }
+
     void hello(json::object resume_tokens = {}, std::optional<std::string> token = std::nullopt) {
+        json::object features{{"notify.scene", true}, {"notify.layers", true}, {"notify.stream", true}};
+        for (const auto &kv : extra_features_) features[kv.key()] = kv.value();
         json::object payload{{"protocols", {1}},
                              {"client", {{"name", "test-client"}, {"version", "1.0"}, {"platform", "linux"}}},
-                             {"features", {{"notify.scene", true}, {"notify.layers", true}, {"notify.stream", true}}},
+                             {"features", std::move(features)},
                              {"resume_tokens", std::move(resume_tokens)}};
         if (token) payload["auth"] = {{"type", "bearer"}, {"token", *token}};
         send({{"type", "session.hello"}, {"version", 1}, {"frame_id", "hello-1"}, {"timestamp", 1.0},
@@ -103,6 +109,7 @@ private:
     WsClient ws_;
     bool keep_stream_;
     std::string session_;
+    json::object extra_features_;
     int counter_ = 0;
 };
 
