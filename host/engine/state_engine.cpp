@@ -167,7 +167,7 @@ Outcome StateEngine::apply(const Intent &intent, const IntentSource &source) {
     }
 
     // The ack reports the intent's own property when the reducer wrote it, else its first write
-    // (a relative camera op like "orbit" lands on "angles").
+    // (a relative operation may write other keys than the one it names).
     const store::Write *primary = &writes.front();
     for (const store::Write &w : writes) {
         if (w.target == intent.target && w.key == intent.key) primary = &w;

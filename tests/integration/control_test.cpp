@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "integration/control_fixture.hpp"
 #include "support/control_client.hpp"
@@ -339,5 +340,60 @@ TEST_CASE("the audit log has a line per intent, accepted or rejected") {
     CHECK(lines[0].at("session") == json::value(c.session()));
     CHECK(lines[0].at("actor").as_string().find("test-client#") == 0);
     CHECK(lines[1].at("status") == "rejected");
+    fs::remove(audit);
+}
+
+TEST_CASE("every refused intent has its audit line: reducer, unknown scope, conflict, malformed, rate limited") {
+    const fs::path audit = temp_file("audit-refusals.jsonl");
+    fs::remove(audit);
+    // A burst of 2 x 2 state.update, refilled at 2/s: the fifth update in a row is refused.
+    HostProcess host(host_args({"--audit-log", audit.string(), "--fsync", "always", "--updates-per-s", "2", "--no-render"}));
+    ControlClient c(host.port());
+    c.handshake();
+    c.expect("notify.scene");
+    auto ack_code = [&] {
+        const json::object ack = c.expect("ack.state");
+        const json::object &p = payload(ack);
+        return std::pair<std::string, std::string>(std::string(p.at("intent_id").as_string()),
+                                                   p.at("status") == "accepted"
+                                                       ? std::string("accepted")
+                                                       : std::string(p.at("error").at("code").as_string()));
+    };
+    std::map<std::string, std::string> sent;  // intent id -> the code its ack carried
+    c.update("layer", "layer-0", "opacity", 0.5);
+    sent.insert(ack_code());
+    c.expect("notify.layers");
+    c.update("layer", "layer-0", "shininess", 1);
+    sent.insert(ack_code());
+    c.update("lighting", "main", "level", 1);
+    sent.insert(ack_code());
+    c.update("layer", "layer-0", "opacity", 0.6, 0);  // base_version 0 is stale
+    sent.insert(ack_code());
+    c.send({{"type", "state.update"}, {"version", 1}, {"session", c.session()}, {"frame_id", "f-bad"},
+            {"intent_id", "intent-bad"}, {"timestamp", 1.0},
+            {"payload", {{"scope", "layer"}, {"target", "layer-0"}, {"value", 3}}}});  // no key
+    sent.insert(ack_code());
+    c.update("layer", "layer-0", "opacity", 0.7);
+    sent.insert(ack_code());
+    const std::map<std::string, std::string> expected = {
+        {"intent-1", "accepted"},          {"intent-2", "state.unknown_key"},         {"intent-3", "state.unknown_scope"},
+        {"intent-4", "state.conflict"},    {"intent-bad", "protocol.invalid_payload"}, {"intent-5", "state.rate_limited"}};
+    CHECK(sent == expected);
+
+    // Each has its line, on disk before its ack (fsync always), with the code the client got.
+    std::map<std::string, std::string> logged;
+    std::ifstream in(audit);
+    for (std::string line; std::getline(in, line);) {
+        const json::object l = json::parse(line).as_object();
+        logged[std::string(l.at("intent_id").as_string())] =
+            l.at("status") == "accepted" ? "accepted" : std::string(l.at("error").at("code").as_string());
+        if (l.at("intent_id") == "intent-5") {
+            CHECK(l.at("scope") == "layer");
+            CHECK(l.at("key") == "opacity");
+            CHECK(l.at("requested") == 0.7);
+        }
+        if (l.at("intent_id") == "intent-bad") CHECK(l.at("error").at("message") == "payload.key is required");
+    }
+    CHECK(logged == expected);
     fs::remove(audit);
 }

@@ -2,9 +2,11 @@
 // plugin and streams it on /pixels; test clients decode what they get with libavcodec using the
 // avcC of notify.stream. Keyframe requests, late joiners and a client that stops reading.
 #include <QByteArray>
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <unistd.h>
 
@@ -353,4 +355,86 @@ TEST_CASE("a new canvas size: notify.stream with the new frame size, an IDR of t
         CHECK(f.at("delta_token") != stream_token.at("notify.stream"));
         break;
     }
+}
+
+TEST_CASE("audit before apply: a change the audit log cannot record is never rendered, streamed or notified") {
+    // The audit log may not grow past 32 KiB: some intent's line will not fit (a full disk).
+    const fs::path audit = fs::temp_directory_path() / ("scenehost-pixels-unrecorded-" + std::to_string(getpid()) + ".jsonl");
+    fs::remove(audit);
+    std::vector<std::string> args = host_args();
+    const auto audit_flag = std::find(args.begin(), args.end(), "--audit-log");
+    REQUIRE(audit_flag != args.end());
+    *(audit_flag + 1) = audit.string();  // this test's own log, which it reads back
+    // 32 KiB, not less: the private Xvfb's keymap compiler writes files of its own.
+    HostProcess host(args, {.max_file_bytes = 32768});
+    ControlClient writer(host.port()), watcher(host.port());
+    for (ControlClient *c : {&writer, &watcher}) {
+        c->handshake();
+        c->expect("notify.scene");
+    }
+    PixelClient pixels(host.port());
+    const Pixels first = pixels.next();
+    REQUIRE(first.message.meta.has_value());
+    const uint64_t initial_version = first.message.meta->versions.at("layer");
+
+    uint64_t last_version = 0;  // the layer scope's version after the last recorded change
+    double last_value = 0;
+    json::object ack;
+    for (int i = 1; i <= 1000; ++i) {
+        writer.update("layer", "layer-0", "opacity", i / 1000.0);
+        ack = writer.expect("ack.state");
+        if (payload(ack).at("status") != "accepted") break;
+        last_version = payload(ack).at("version").to_number<uint64_t>();
+        last_value = i / 1000.0;
+        writer.expect("notify.layers");
+        // Slower than the renderer, so the pictures of recorded changes reach the pixel client.
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    REQUIRE(payload(ack).at("status") == "rejected");
+    CHECK(payload(ack).at("error").at("code") == "state.not_recorded");
+    REQUIRE(last_version > 0);
+
+    // The other client's last notify.layers is the last recorded value; then the fault.
+    json::object last_delta;
+    for (;;) {
+        const json::object f = watcher.next();
+        if (f.at("type") == "notify.error") break;
+        if (f.at("type") == "notify.layers") last_delta = f;
+    }
+    CHECK(payload(last_delta).at("changes").at("opacity").to_number<double>() == last_value);
+    CHECK(payload(last_delta).at("version").to_number<uint64_t>() == last_version);
+
+    // No picture ever showed a layer version beyond the last recorded one.
+    int frames = 0;
+    uint64_t newest_shown = 0;
+    for (;;) {
+        auto r = pixels.ws().read();
+        if (auto *closed = std::get_if<Closed>(&r)) {
+            CHECK(closed->reason.code == 1011);
+            break;
+        }
+        REQUIRE(std::holds_alternative<Message>(r));
+        const std::string &bytes = std::get<Message>(r).text;
+        auto parsed = protocol::parse_pixel_message({reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()});
+        REQUIRE(std::holds_alternative<protocol::PixelMessage>(parsed));
+        const auto &meta = std::get<protocol::PixelMessage>(parsed).meta;
+        REQUIRE(meta.has_value());
+        newest_shown = std::max(newest_shown, meta->versions.at("layer"));
+        ++frames;
+    }
+    CHECK(frames > 0);
+    CHECK(newest_shown > initial_version);  // recorded changes were drawn…
+    CHECK(newest_shown <= last_version);    // …and nothing beyond them
+    CHECK(host.wait_exit(std::chrono::seconds(10)) == 3);
+
+    // The log's last accepted line is the last recorded value.
+    std::ifstream in(audit);
+    json::object last_line;
+    for (std::string line; std::getline(in, line);) {
+        boost::system::error_code parse_error;
+        const json::value v = json::parse(line, parse_error);
+        if (!parse_error && v.at("status") == "accepted") last_line = v.as_object();
+    }
+    CHECK(last_line.at("version").to_number<uint64_t>() == last_version);
+    fs::remove(audit);
 }

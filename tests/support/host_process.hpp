@@ -34,6 +34,8 @@ public:
             prctl(PR_SET_PDEATHSIG, SIGTERM);
             if (limits.max_file_bytes != RLIM_INFINITY) {
                 signal(SIGXFSZ, SIG_IGN);  // inherited across exec: write(2) fails instead
+                // Mesa's shader cache would meet the limit before the audit log does.
+                setenv("MESA_SHADER_CACHE_DISABLE", "true", 1);
                 const rlimit limit{limits.max_file_bytes, limits.max_file_bytes};
                 setrlimit(RLIMIT_FSIZE, &limit);
             }

@@ -1,14 +1,19 @@
-// The engine routes by scope, checks base_version, applies a reducer's writes and has the audit
-// line on file before it returns, for accepted and rejected intents alike.
+// The engine routes by scope, checks base_version, writes the audit line and only then applies a
+// reducer's writes, for accepted and rejected intents alike; refusals at the boundary are audited.
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
+#include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
 #include "base/clock.hpp"
 #include "engine/state_engine.hpp"
+#include "support/child_process.hpp"
 
 using namespace scenehost;
 namespace fs = std::filesystem;
@@ -137,4 +142,76 @@ TEST_CASE("a number beyond a double is refused before any reducer sees it, and a
     const auto lines = f.audit_lines();
     REQUIRE_FALSE(lines.empty());
     CHECK(lines.back().at("requested") == "inf");
+}
+
+TEST_CASE("audit before apply: an intent the log cannot record leaves the store and its subscribers untouched") {
+    // In a child: the file size limit must not touch the test process. It reports on stderr.
+    const test::ChildEnd end = test::run_in_child([] {
+        signal(SIGXFSZ, SIG_IGN);  // write(2) fails with EFBIG instead
+        Fixture f;
+        int notified = 0;
+        json::value seen;  // what the last subscriber call showed
+        f.store.subscribe([&](const store::ChangeSet &c) {
+            ++notified;
+            seen = c.changes.back().new_value;
+        });
+        const rlimit limit{4096, 4096};
+        setrlimit(RLIMIT_FSIZE, &limit);
+        int accepted_count = 0;
+        for (int i = 1; i <= 1000; ++i) {
+            const auto before_version = f.store.scope_version("fixture");
+            const auto outcome = f.apply("fixture", "layer-0", "level", i / 1000.0);
+            if (std::holds_alternative<engine::Accepted>(outcome)) {
+                ++accepted_count;
+                continue;
+            }
+            const bool not_recorded = std::holds_alternative<engine::NotRecorded>(outcome);
+            const json::value stored = f.store.find("fixture", "layer-0", "level")->value;
+            std::fprintf(stderr, "accepted=%d notified=%d not_recorded=%d version_same=%d stored=%s seen=%s reason=%s\n",
+                         accepted_count, notified, int(not_recorded),
+                         int(f.store.scope_version("fixture") == before_version), json::serialize(stored).c_str(),
+                         json::serialize(seen).c_str(),
+                         not_recorded ? std::get<engine::NotRecorded>(outcome).reason.c_str() : "");
+            fs::remove(f.audit_path);
+            _exit(0);
+        }
+        std::fprintf(stderr, "the log never failed\n");
+        fs::remove(f.audit_path);
+        _exit(1);
+    });
+    INFO(end.stderr_text);
+    REQUIRE(end.signal == 0);
+    REQUIRE(end.exit_code == 0);
+    int accepted_count = 0, notified = 0, not_recorded = 0, version_same = 0;
+    REQUIRE(std::sscanf(end.stderr_text.c_str(), "accepted=%d notified=%d not_recorded=%d version_same=%d",
+                        &accepted_count, &notified, &not_recorded, &version_same) == 4);
+    CHECK(accepted_count > 0);
+    CHECK(not_recorded == 1);
+    CHECK(version_same == 1);
+    CHECK(notified == accepted_count);  // the unrecorded change was never shown to a subscriber
+    // The store and the subscriber's last view both hold the last recorded value.
+    const std::string last = json::serialize(json::value(accepted_count / 1000.0));
+    CHECK_THAT(end.stderr_text, Catch::Contains("stored=" + last + " seen=" + last));
+    CHECK_THAT(end.stderr_text, Catch::Contains("File too large"));
+}
+
+TEST_CASE("a refusal at the boundary is audited with what could be read of the intent") {
+    Fixture f;
+    const json::value value = 0.5;
+    CHECK_FALSE(f.engine->record_refusal({"fixture", "main", "level", value, "state.rate_limited", "more than 5/s"},
+                                         {"alice", "session-1", "intent-9"}));
+    const json::value unread;
+    CHECK_FALSE(f.engine->record_refusal({"", "", "", unread, "protocol.invalid_payload", "payload.key is required"},
+                                         {"alice", "session-1", "intent-10"}));
+    const auto lines = f.audit_lines();
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0].at("status") == "rejected");
+    CHECK(lines[0].at("intent_id") == "intent-9");
+    CHECK(lines[0].at("scope") == "fixture");
+    CHECK(lines[0].at("requested") == 0.5);
+    CHECK(lines[0].at("error").at("code") == "state.rate_limited");
+    CHECK(lines[1].at("intent_id") == "intent-10");
+    CHECK(lines[1].at("error").at("code") == "protocol.invalid_payload");
+    CHECK(lines[1].at("error").at("message") == "payload.key is required");
+    CHECK(f.store.find("fixture", "main", "level")->value == json::value(0.5));  // the seed, unchanged
 }
