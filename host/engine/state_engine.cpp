@@ -76,24 +76,11 @@ std::optional<NotRecorded> StateEngine::append(const store::AuditEntry &entry) {
 
 Outcome StateEngine::reject(const Intent &intent, const IntentSource &source, std::string code, std::string message,
                             boost::json::object details) {
-    const store::Record *record = store_.find(intent.scope, intent.target, intent.key);
-    const uint64_t version = record == nullptr ? 0 : record->version;
-    if (auto failed = append({.time_us = clock_.now_us(),
-                              .actor = std::string(source.actor_id),
-                              .session = std::string(source.session_id),
-                              .intent_id = std::string(source.intent_id),
-                              .scope = std::string(intent.scope),
-                              .target = std::string(intent.target),
-                              .key = std::string(intent.key),
-                              .status = "rejected",
-                              .writes = {},
-                              .requested_value = auditable(intent.value),
-                              .version = version,
-                              .error_code = code,
-                              .error_message = message})) {
+    if (auto failed = record_refusal({intent.scope, intent.target, intent.key, intent.value, code, message}, source)) {
         return std::move(*failed);
     }
-    return Rejected{std::move(code), std::move(message), std::move(details), version};
+    const store::Record *record = store_.find(intent.scope, intent.target, intent.key);
+    return Rejected{std::move(code), std::move(message), std::move(details), record == nullptr ? 0 : record->version};
 }
 
 std::optional<NotRecorded> StateEngine::record_refusal(const Refusal &refusal, const IntentSource &source) {

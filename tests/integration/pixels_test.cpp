@@ -49,6 +49,24 @@ public:
     Pixels next() {
         auto r = ws_.read();
         if (auto *closed = std::get_if<Closed>(&r)) FAIL("pixels closed (" << closed->reason.code << ")");
+        return parse(r);
+    }
+    // Every message until the host closes the channel; close_code is set to its code.
+    std::vector<Pixels> until_closed(uint16_t &close_code) {
+        std::vector<Pixels> out;
+        for (;;) {
+            auto r = ws_.read();
+            if (auto *closed = std::get_if<Closed>(&r)) {
+                close_code = closed->reason.code;
+                return out;
+            }
+            out.push_back(parse(r));
+        }
+    }
+    WsClient &ws() { return ws_; }
+
+private:
+    static Pixels parse(ReadResult &r) {
         REQUIRE(std::holds_alternative<Message>(r));
         Message &m = std::get<Message>(r);
         REQUIRE(m.binary);
@@ -60,9 +78,7 @@ public:
         p.message = std::get<protocol::PixelMessage>(parsed);
         return p;
     }
-    WsClient &ws() { return ws_; }
 
-private:
     WsClient ws_;
 };
 
@@ -276,14 +292,9 @@ TEST_CASE("an encoder that fails while streaming is a critical fault: notify.err
           "encoder 'failing_encode_encoder' failed: the fixture's device was lost");
     CHECK(control.expect("session.goodbye").at("payload").at("code") == "error");
     CHECK(control.expect_close() == 1011);
-    for (;;) {
-        auto r = pixels.ws().read();
-        if (auto *closed = std::get_if<Closed>(&r)) {
-            CHECK(closed->reason.code == 1011);
-            break;
-        }
-        REQUIRE(std::holds_alternative<Message>(r));
-    }
+    uint16_t close_code = 0;
+    pixels.until_closed(close_code);
+    CHECK(close_code == 1011);
     CHECK(host.wait_exit(std::chrono::seconds(10)) == 3);
 }
 
@@ -405,24 +416,15 @@ TEST_CASE("audit before apply: a change the audit log cannot record is never ren
     CHECK(payload(last_delta).at("version").to_number<uint64_t>() == last_version);
 
     // No picture ever showed a layer version beyond the last recorded one.
-    int frames = 0;
+    uint16_t close_code = 0;
+    const std::vector<Pixels> rest = pixels.until_closed(close_code);
+    CHECK(close_code == 1011);
     uint64_t newest_shown = 0;
-    for (;;) {
-        auto r = pixels.ws().read();
-        if (auto *closed = std::get_if<Closed>(&r)) {
-            CHECK(closed->reason.code == 1011);
-            break;
-        }
-        REQUIRE(std::holds_alternative<Message>(r));
-        const std::string &bytes = std::get<Message>(r).text;
-        auto parsed = protocol::parse_pixel_message({reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()});
-        REQUIRE(std::holds_alternative<protocol::PixelMessage>(parsed));
-        const auto &meta = std::get<protocol::PixelMessage>(parsed).meta;
-        REQUIRE(meta.has_value());
-        newest_shown = std::max(newest_shown, meta->versions.at("layer"));
-        ++frames;
+    for (const Pixels &p : rest) {
+        REQUIRE(p.message.meta.has_value());
+        newest_shown = std::max(newest_shown, p.message.meta->versions.at("layer"));
     }
-    CHECK(frames > 0);
+    CHECK_FALSE(rest.empty());
     CHECK(newest_shown > initial_version);  // recorded changes were drawn…
     CHECK(newest_shown <= last_version);    // …and nothing beyond them
     CHECK(host.wait_exit(std::chrono::seconds(10)) == 3);
