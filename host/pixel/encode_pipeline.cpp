@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/assert.hpp"
+#include "base/thread_priority.hpp"
 #include "codec/h264_bitstream.hpp"
 
 namespace scenehost::pixel {
@@ -87,6 +88,9 @@ EncodePipeline::Stats EncodePipeline::stats() const {
 }
 
 void EncodePipeline::run() {
+    // Below the control thread, like the render thread; before the first encode opens the
+    // session, so the encoder's own threads (x264's workers and lookahead) inherit it.
+    base::lower_thread_priority("encoder");
     std::unique_lock lock(mutex_);
     for (;;) {
         // A pending keyframe request may force an IDR once the coalescing window has passed.

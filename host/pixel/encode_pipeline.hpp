@@ -3,7 +3,8 @@
 // with libyuv, encodes through the selected encoder plugin and hands each access unit on in
 // AVCC form with the stream format (size, fps, avcC) it belongs to. Keyframe requests coalesce:
 // at most one forced IDR per `keyframe_coalesce`, and when nothing new is rendered the last
-// picture is encoded again, so a client that asks gets its IDR at once.
+// picture is encoded again, so a client that asks gets its IDR at once. The thread runs below
+// the control thread's OS priority (base::lower_thread_priority).
 #pragma once
 
 #include <chrono>

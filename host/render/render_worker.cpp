@@ -1,11 +1,14 @@
 #include "render/render_worker.hpp"
 
 #include <QOffscreenSurface>
+#include <algorithm>
 #include <future>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
+#include <string>
 
 #include "base/assert.hpp"
+#include "base/thread_priority.hpp"
 #include "render/gl_context.hpp"
 
 namespace scenehost::render {
@@ -17,6 +20,7 @@ int64_t now_us() {
 }
 
 }  // namespace
+
 
 RenderWorker::RenderWorker(const QtRuntime &qt, Sink sink, RenderWorkerConfig config)
     : sink_(std::move(sink)), config_(config), surface_(qt.make_surface()) {
@@ -40,12 +44,14 @@ RenderWorker::~RenderWorker() {
 }
 
 void RenderWorker::submit(RenderScene scene) {
+    bool wake = false;
     {
         std::lock_guard lock(mutex_);
+        wake = waiting_for_scene_ && !pending_;  // else it takes this scene when it looks next
         pending_ = std::move(scene);
         ++stats_.submitted;
     }
-    wake_.notify_one();
+    if (wake) wake_.notify_one();
 }
 
 RenderWorker::Stats RenderWorker::stats() const {
@@ -54,6 +60,7 @@ RenderWorker::Stats RenderWorker::stats() const {
 }
 
 void RenderWorker::run(std::promise<std::string> &ready) {
+    base::lower_thread_priority("render");  // before the GL context: llvmpipe's threads inherit it
     std::optional<GlContext> context;
     try {
         context.emplace(*surface_);
@@ -74,25 +81,28 @@ void RenderWorker::run(std::promise<std::string> &ready) {
         const bool idle_repeat = config_.keep_alive.count() > 0 && previous != nullptr;
         const auto keep_alive_at = last_frame + config_.keep_alive;
         auto ready_to_draw = [&] { return stop_ || pending_.has_value(); };
+        waiting_for_scene_ = true;
         if (idle_repeat) {
             wake_.wait_until(lock, keep_alive_at, ready_to_draw);
         } else {
             wake_.wait(lock, ready_to_draw);
         }
+        waiting_for_scene_ = false;
         if (stop_) return;
         if (!pending_) {  // nothing new for a while: repeat the picture
+            ++stats_.repeated;
+            last_frame = Clock::now();
+            lock.unlock();  // the copy is a whole frame: not while submit may be waiting
             auto repeat = std::make_shared<RenderedFrame>(*previous);
             repeat->sequence = ++sequence;
             repeat->captured_us = now_us();
             repeat->keep_alive = true;
-            ++stats_.repeated;
-            last_frame = Clock::now();
-            lock.unlock();
             sink_(repeat);
             lock.lock();
             continue;
         }
-        // At most fps_target frames per second: wait out the interval, taking newer scenes.
+        // At most fps_target frames per second: wait out the interval (submit does not wake
+        // this wait; only stop does), then take the newest scene.
         const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / pending_->fps_target));
         if (Clock::now() < last_frame + interval) {
             wake_.wait_until(lock, last_frame + interval, [&] { return stop_; });

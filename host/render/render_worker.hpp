@@ -2,6 +2,8 @@
 // latest-value mailbox (a burst of 100 slider moves renders the last state, not 100 frames),
 // renders on change at most at the scene's fps target, and repeats the last frame at a low
 // keep-alive rate so that new viewers get a picture. Frames go to a sink on the render thread.
+// The thread runs below the control thread in the OS scheduler (lower_thread_priority), and
+// submit wakes it only when it is waiting for a scene.
 #pragma once
 
 #include <chrono>
@@ -68,6 +70,10 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::optional<RenderScene> pending_;
+    // The render thread is asleep until a scene arrives: only then does submit wake it, so a
+    // burst of changes costs the control thread no wake-up per change while a frame is drawn
+    // or its interval waited out.
+    bool waiting_for_scene_ = false;
     bool stop_ = false;
     Stats stats_;
     std::thread thread_;
