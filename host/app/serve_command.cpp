@@ -180,10 +180,14 @@ int run_serve_command(const ServeOptions &options) {
         spdlog::info("encoding with '{}' {} at {} kbps, an IDR every {} frames", encoder.info().name,
                      encoder.info().version, options.bitrate_kbps, options.keyframe_interval);
         qt.emplace(options.display);
-        renderer = std::make_unique<render::RenderWorker>(*qt, [&](std::shared_ptr<const render::RenderedFrame> frame) {
-            latest.put(frame);
-            pipeline->submit(std::move(frame));
-        });
+        // Never render faster than the stream is encoded: a view asking for more fps coalesces.
+        renderer = std::make_unique<render::RenderWorker>(
+            *qt,
+            [&](std::shared_ptr<const render::RenderedFrame> frame) {
+                latest.put(frame);
+                pipeline->submit(std::move(frame));
+            },
+            render::RenderWorkerConfig{.max_fps = double(options.stream_fps)});
         spdlog::info("rendering on display {} with {}", qt->display().name(), renderer->gl_description());
         store.subscribe([&](const store::ChangeSet &) { renderer->submit(render::project_scene(store, scene.sources)); });
         renderer->submit(render::project_scene(store, scene.sources));

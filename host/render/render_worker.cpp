@@ -24,6 +24,7 @@ int64_t now_us() {
 
 RenderWorker::RenderWorker(const QtRuntime &qt, Sink sink, RenderWorkerConfig config)
     : sink_(std::move(sink)), config_(config), surface_(qt.make_surface()) {
+    SCENEHOST_ASSERT(config_.max_fps > 0, "the command line bounds the stream rate");
     std::promise<std::string> ready;
     std::future<std::string> started = ready.get_future();
     thread_ = std::thread([this, &ready] { run(ready); });
@@ -101,9 +102,10 @@ void RenderWorker::run(std::promise<std::string> &ready) {
             lock.lock();
             continue;
         }
-        // At most fps_target frames per second: wait out the interval (submit does not wake
-        // this wait; only stop does), then take the newest scene.
-        const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / pending_->fps_target));
+        // At most fps_target (and max_fps) frames per second: wait out the interval (submit does
+        // not wake this wait; only stop does), then take the newest scene.
+        const double fps = std::min(pending_->fps_target, config_.max_fps);
+        const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / fps));
         if (Clock::now() < last_frame + interval) {
             wake_.wait_until(lock, last_frame + interval, [&] { return stop_; });
             if (stop_) return;

@@ -34,6 +34,7 @@ struct RenderedFrame {
 
 struct RenderWorkerConfig {
     std::chrono::milliseconds keep_alive{1000};  // repeat the last frame this often when idle; 0: never
+    double max_fps = 240.0;  // never render faster than this, whatever the view's fps target (> 0)
 };
 
 class RenderWorker {

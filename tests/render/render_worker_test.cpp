@@ -121,6 +121,17 @@ TEST_CASE("when idle the last frame is repeated at the keep-alive rate") {
     CHECK(worker.stats().rendered == 1);
 }
 
+TEST_CASE("changes render no faster than the worker's max_fps, whatever the scene's fps target") {
+    Collector frames;
+    render::RenderWorker worker(qt(), frames.sink(), {.keep_alive = 0ms, .max_fps = 10});
+    worker.submit(scene(1, 1000));
+    REQUIRE(frames.wait_for(1));
+    worker.submit(scene(2, 1000));
+    REQUIRE(frames.wait_for(2));
+    const int64_t gap_us = frames.frames[1]->captured_us - frames.frames[0]->captured_us;
+    CHECK(gap_us >= 90'000);  // a lower bound: a slow machine only widens it
+}
+
 TEST_CASE("changes render no faster than the fps target") {
     Collector frames;
     render::RenderWorker worker(qt(), frames.sink(), {.keep_alive = 0ms});
