@@ -99,14 +99,10 @@ bool Broadcaster::join(Recipient &recipient, const Subscription &subscription) {
 
     // notify.stream: the configs it missed, or else the latest one.
     std::vector<const store::HistoryEntry *> stream_entries = history_.deltas(Topic::stream);
-    const auto stream_token = subscription.tokens.find(Topic::stream);
-    const auto stream = stream_token == subscription.tokens.end()
-                            ? store::ReplayResult(store::BaselineNeeded{"no token"})
-                            : history_.replay_since(Topic::stream, stream_token->second);
-    if (const auto *replay = std::get_if<store::Replay>(&stream)) {
-        stream_entries = replay->entries;
-    } else if (!stream_entries.empty()) {
-        stream_entries = {stream_entries.back()};
+    if (!stream_entries.empty()) stream_entries = {stream_entries.back()};
+    if (const auto token = subscription.tokens.find(Topic::stream); token != subscription.tokens.end()) {
+        const store::ReplayResult stream = history_.replay_since(Topic::stream, token->second);
+        if (const auto *replay = std::get_if<store::Replay>(&stream)) stream_entries = replay->entries;
     }
     for (const store::HistoryEntry *e : stream_entries) {
         recipient.send(builder_.stream_from_payload(recipient.id(), e->payload.get_object(), e->seq, e->delta_token));

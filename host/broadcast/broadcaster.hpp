@@ -80,7 +80,6 @@ public:
     // The notify.scene payload of the store as it is now.
     boost::json::object scene() const;
     const store::ResumableHistory &history() const { return history_; }
-    size_t size() const { return members_.size(); }
 
 private:
     struct Member {

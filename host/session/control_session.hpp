@@ -70,7 +70,6 @@ public:
     // Bytes waiting in the connection's send queue (0 once it is gone).
     size_t queued_bytes() const override;
 
-    const std::string &actor() const { return actor_; }
     bool active() const { return state_ == State::active; }
     void goodbye(std::string code, std::string reason, transport::CloseCode close_code);
 
