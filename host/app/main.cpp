@@ -39,6 +39,15 @@ int main(int argc, char **argv) {
     serve->add_option("--display", serve_options.display,
                       "X display for offscreen GL: auto ($DISPLAY, else a private Xvfb), xvfb, or :N");
     serve->add_option("--listen", serve_options.listen, "ADDRESS:PORT to listen on (port 0: any free port)");
+    serve->add_flag("--napari-cuda-ports", serve_options.napari_cuda_ports,
+                    "Also serve napari-cuda's layout: control at / on port 8081, pixels at / on 8082 (the --listen address)");
+    serve->add_option("--control-listen", serve_options.control_listen,
+                      "ADDRESS:PORT of a control-only listener (any path; napari-cuda's client)");
+    serve->add_option("--pixel-listen", serve_options.pixel_listen,
+                      "ADDRESS:PORT of a pixels-only listener (any path; napari-cuda's client)");
+    serve->add_option("--data-root", serve_options.data_roots,
+                      "Directory clients may browse with fs.listdir (repeatable; none: the command is not offered)")
+        ->check(CLI::ExistingDirectory);
     serve->add_option("--audit-log", serve_options.audit_log, "Audit log file (JSON Lines)");
     serve->add_option("--heartbeat-s", serve_options.heartbeat_s, "Heartbeat period in seconds")
         ->check(CLI::Range(0.01, 3600.0));

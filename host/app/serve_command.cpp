@@ -15,10 +15,14 @@
 #include <optional>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "base/assert.hpp"
 #include "base/clock.hpp"
 #include "data/demo_scene.hpp"
+#include "data/directory_listing.hpp"
 #include "data/file_scene.hpp"
 #include "engine/command_registry.hpp"
 #include "engine/state_engine.hpp"
@@ -91,6 +95,44 @@ const plugin::EncoderPlugin &choose_encoder(const plugin::PluginRegistry &regist
     return *choice.plugin;
 }
 
+// ADDRESS:PORT of a listen option; throws the start-up error naming the option.
+std::pair<std::string, uint16_t> listen_address(std::string_view option, const std::string &text) {
+    const auto colon = text.rfind(':');
+    unsigned long port = 0;
+    if (colon == std::string::npos || colon == 0 ||
+        std::from_chars(text.data() + colon + 1, text.data() + text.size(), port).ec != std::errc() || port > 65535) {
+        throw std::runtime_error(fmt::format("{} '{}': expected ADDRESS:PORT, e.g. 127.0.0.1:8080", option, text));
+    }
+    return {text.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
+// napari-cuda's two-port layout beside the main listener: the explicit options, else with
+// --napari-cuda-ports its launcher's defaults (8081 / 8082) on the --listen address.
+std::optional<transport::TransportConfig> single_route(const ServeOptions &options,
+                                                       const transport::TransportConfig &main, transport::Routes routes) {
+    const bool control = routes == transport::Routes::control;
+    const std::string &given = control ? options.control_listen : options.pixel_listen;
+    if (given.empty() && !options.napari_cuda_ports) return std::nullopt;
+    transport::TransportConfig config = main;
+    config.routes = routes;
+    if (given.empty()) {
+        config.port = control ? 8081 : 8082;
+    } else {
+        std::tie(config.address, config.port) = listen_address(control ? "--control-listen" : "--pixel-listen", given);
+    }
+    return config;
+}
+
+// fs.listdir's result or napari-cuda's error for it.
+engine::CommandResult listdir(const data::DataRoots &roots, const boost::json::array &args,
+                              const boost::json::object &kwargs) {
+    auto listing = roots.listdir(args, kwargs);
+    if (auto *error = std::get_if<data::ListingError>(&listing)) {
+        return engine::CommandError{error->code, error->message, error->details};
+    }
+    return engine::CommandResult(boost::json::value(std::get<boost::json::object>(std::move(listing))));
+}
+
 }  // namespace
 
 int run_serve_command(const ServeOptions &options) {
@@ -100,17 +142,8 @@ int run_serve_command(const ServeOptions &options) {
             throw std::runtime_error(fmt::format("plugin {} refused: {}", row.info.path.string(), row.refusal));
         }
     }
-    const auto colon = options.listen.rfind(':');
-    unsigned long port = 0;
-    if (colon == std::string::npos || colon == 0 ||
-        std::from_chars(options.listen.data() + colon + 1, options.listen.data() + options.listen.size(), port).ec !=
-            std::errc() ||
-        port > 65535) {
-        throw std::runtime_error(fmt::format("--listen '{}': expected ADDRESS:PORT, e.g. 127.0.0.1:8080", options.listen));
-    }
     transport::TransportConfig transport_config;
-    transport_config.address = options.listen.substr(0, colon);
-    transport_config.port = static_cast<uint16_t>(port);
+    std::tie(transport_config.address, transport_config.port) = listen_address("--listen", options.listen);
     transport_config.max_frame_bytes = options.max_frame_bytes;
     transport_config.send_queue_bytes = options.send_queue_bytes;
     transport_config.socket_send_buffer_bytes = options.socket_send_buffer_bytes;
@@ -227,13 +260,38 @@ int run_serve_command(const ServeOptions &options) {
             return engine::CommandResult(boost::json::value(nullptr));
         });
     }
-    transport::Listener listener(io, transport_config, plane.endpoint(), pixel_hub ? &*pixel_hub : nullptr);
-    listener.start();
-    const auto bound = listener.local_endpoint();
-    // Tests and scripts read this line to find the port the OS picked.
-    std::printf("scenehost listening on %s:%u%s\n", bound.address().to_string().c_str(), bound.port(),
-                transport_config.tls ? " (TLS)" : "");
+    std::optional<data::DataRoots> data_roots;
+    if (!options.data_roots.empty()) {
+        data_roots.emplace(options.data_roots);
+        commands.add("fs.listdir", [&](const boost::json::array &args, const boost::json::object &kwargs) {
+            return listdir(*data_roots, args, kwargs);
+        });
+    }
+    if (!options.pixel_listen.empty() && !pixel_hub) {
+        throw std::runtime_error("--pixel-listen needs the pixel stream, which --no-render turns off");
+    }
+    auto *pixels = pixel_hub ? &*pixel_hub : nullptr;
+    std::vector<std::unique_ptr<transport::Listener>> listeners;
+    // Tests and scripts read these lines to find the ports the OS picked; the main one comes last.
+    const auto announce = [&](const transport::Listener &l, std::string_view what) {
+        const auto bound = l.local_endpoint();
+        std::printf("scenehost %slistening on %s:%u%s\n", what.data(), bound.address().to_string().c_str(),
+                    bound.port(), transport_config.tls ? " (TLS)" : "");
+    };
+    if (auto config = single_route(options, transport_config, transport::Routes::control)) {
+        listeners.push_back(std::make_unique<transport::Listener>(io, *config, plane.endpoint(), pixels));
+        announce(*listeners.back(), "control ");
+    }
+    if (pixel_hub) {
+        if (auto config = single_route(options, transport_config, transport::Routes::pixels)) {
+            listeners.push_back(std::make_unique<transport::Listener>(io, *config, plane.endpoint(), pixels));
+            announce(*listeners.back(), "pixels ");
+        }
+    }
+    listeners.push_back(std::make_unique<transport::Listener>(io, transport_config, plane.endpoint(), pixels));
+    announce(*listeners.back(), "");
     std::fflush(stdout);
+    for (auto &l : listeners) l->start();
     spdlog::info("scenehost serving {}: {} reducers, audit log {}",
                  options.demo ? "the demo scene" : fmt::format("{} layers", scene.sources.size()),
                  registry.reducers().size(), options.audit_log);
@@ -257,7 +315,7 @@ int run_serve_command(const ServeOptions &options) {
     boost::asio::steady_timer drain_timer(io);
     // Give the goodbyes and close frames a moment to leave, then stop.
     auto stop_after_drain = [&] {
-        listener.stop();
+        for (auto &l : listeners) l->stop();
         signals.cancel();
         audit_timer.cancel();
         drain_timer.expires_after(std::chrono::milliseconds(300));

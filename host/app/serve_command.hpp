@@ -15,6 +15,12 @@ struct ServeOptions {
     bool no_render = false;          // control channel only: no display, no GL
     std::string display = "auto";    // auto ($DISPLAY or a private Xvfb), xvfb, or :N
     std::string listen = "127.0.0.1:8080";  // ADDRESS:PORT; port 0 picks a free one
+    // napari-cuda's two ports beside it (docs/protocol.md): both default to the --listen address
+    // with ports 8081 / 8082 under napari_cuda_ports; either may be given alone.
+    bool napari_cuda_ports = false;
+    std::string control_listen;  // ADDRESS:PORT, control WebSocket at any path
+    std::string pixel_listen;    // ADDRESS:PORT, pixel WebSocket at any path
+    std::vector<std::filesystem::path> data_roots;  // what fs.listdir may show
     std::string audit_log = "scenehost-audit.jsonl";
     std::string fsync = "batch";
     double heartbeat_s = 15.0;

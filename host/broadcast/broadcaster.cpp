@@ -2,6 +2,8 @@
 // lanes (notify.dims, notify.camera) as the latest value, the scene lane as a new snapshot.
 #include "broadcast/broadcaster.hpp"
 
+#include <algorithm>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <vector>
 
@@ -38,11 +40,10 @@ bool Broadcaster::Member::replaying(Topic topic) const {
     return std::any_of(replay.begin(), replay.end(), [&](const auto &r) { return r.first == topic; });
 }
 
-Broadcaster::Broadcaster(const store::SceneStore &store, Lanes lanes, protocol::FrameBuilder &builder,
-                         const base::Clock &clock, size_t replay_budget_bytes)
+Broadcaster::Broadcaster(const store::SceneStore &store, Lanes lanes, const base::Clock &clock,
+                         size_t replay_budget_bytes)
     : store_(store),
       lanes_(std::move(lanes)),
-      builder_(builder),
       replay_budget_bytes_(replay_budget_bytes),
       history_(clock) {
     for (const auto &[scope, lane] : lanes_) {
@@ -105,7 +106,7 @@ bool Broadcaster::join(Recipient &recipient, const Subscription &subscription) {
         if (const auto *replay = std::get_if<store::Replay>(&stream)) stream_entries = replay->entries;
     }
     for (const store::HistoryEntry *e : stream_entries) {
-        recipient.send(builder_.stream_from_payload(recipient.id(), e->payload.get_object(), e->seq, e->delta_token));
+        recipient.send(recipient.dialect().stream(recipient.id(), e->payload.get_object(), e->seq, e->delta_token));
     }
     return resume;
 }
@@ -119,8 +120,11 @@ void Broadcaster::drained(Recipient &recipient) {
 
 void Broadcaster::send_scene(Member &member) {
     member.replay.clear();  // the snapshot is a whole baseline: no replay continues
-    member.recipient->send(
-        builder_.scene(member.recipient->id(), scene(), history_.latest(Topic::scene).delta_token, std::nullopt));
+    Recipient &r = *member.recipient;
+    protocol::Dialect &d = r.dialect();
+    r.send(d.scene(r.id(), d.scene_payload(store_, state_scopes_), history_.latest(Topic::scene).delta_token,
+                   std::nullopt));
+    for (std::string &frame : d.scene_followers(r.id(), store_, history_.latest(Topic::layers))) r.send(std::move(frame));
 }
 
 void Broadcaster::continue_replay(Member &member) {
@@ -142,9 +146,11 @@ void Broadcaster::continue_replay(Member &member) {
         for (; sent < entries.size() && r.queued_bytes() < replay_budget_bytes_; ++sent) {
             const store::HistoryEntry *e = entries[sent];
             const json::object &payload = e->payload.get_object();
-            r.send(topic == Topic::layers
-                       ? builder_.layers_from_payload(r.id(), payload, e->seq, e->delta_token, std::nullopt)
-                       : builder_.state_from_payload(r.id(), payload, e->seq, e->delta_token, std::nullopt));
+            if (topic == Topic::state) {
+                r.send(r.dialect().state(r.id(), payload, e->seq, e->delta_token, std::nullopt));
+            } else if (auto frame = r.dialect().layers(r.id(), payload, e->seq, e->delta_token, std::nullopt, store_)) {
+                r.send(std::move(*frame));
+            }
             token = e->delta_token;
         }
         if (sent < entries.size()) return;  // more when the connection drains
@@ -156,17 +162,39 @@ void Broadcaster::continue_replay(Member &member) {
 // The hot lanes are not resumable: a resumed client gets their current state.
 void Broadcaster::send_lane_state(Member &member) {
     Recipient &r = *member.recipient;
-    if (auto dims = protocol::napari::dims_state(store_, "baseline")) r.send(builder_.dims(r.id(), *dims, std::nullopt));
-    if (auto camera = protocol::napari::camera_baseline(store_)) r.send(builder_.camera(r.id(), *camera, std::nullopt));
+    protocol::Dialect &d = r.dialect();
+    if (auto dims = protocol::napari::dims_state(store_, "baseline")) r.send(d.dims(r.id(), *dims, std::nullopt));
+    if (auto camera = protocol::napari::camera_baseline(store_)) {
+        for (std::string &frame : d.camera(r.id(), *camera, std::nullopt)) r.send(std::move(frame));
+    }
 }
 
-void Broadcaster::fan_out(const Cause &cause, const Build &build, const std::function<bool(const Member &)> &takes,
-                          transport::SendClass send_class, const std::string &coalesce_key) {
-    const protocol::SessionTemplate others(build(protocol::FrameBuilder::kSessionPlaceholder, std::nullopt));
+void Broadcaster::fan_out(protocol::FrameType type, const Cause &cause, const Build &build,
+                          const std::function<bool(const Member &)> &takes, transport::SendClass send_class,
+                          const std::string &coalesce_key) {
+    struct Built {
+        const protocol::Dialect *dialect;
+        std::optional<std::string> intent_id;
+        std::vector<protocol::SessionTemplate> frames;
+    };
+    std::vector<Built> built;  // at most two dialects, each with and without the intent
     for (auto &[id, member] : members_) {
         if (!takes(member)) continue;
-        const bool origin = member.recipient == cause.origin && cause.intent_id;
-        member.recipient->send(origin ? build(id, cause.intent_id) : others.for_session(id), send_class, coalesce_key);
+        protocol::Dialect &d = member.recipient->dialect();
+        std::optional<std::string> intent = d.attribution(type, cause.intent_id, member.recipient == cause.origin);
+        auto it = std::find_if(built.begin(), built.end(),
+                               [&](const Built &b) { return b.dialect == &d && b.intent_id == intent; });
+        if (it == built.end()) {
+            std::vector<protocol::SessionTemplate> frames;
+            for (std::string &text : build(d, protocol::Dialect::kSessionPlaceholder, intent)) {
+                frames.emplace_back(std::move(text));
+            }
+            it = built.insert(built.end(), Built{&d, std::move(intent), std::move(frames)});
+        }
+        for (size_t i = 0; i < it->frames.size(); ++i) {
+            std::string key = coalesce_key.empty() || i == 0 ? coalesce_key : fmt::format("{}#{}", coalesce_key, i);
+            member.recipient->send(it->frames[i].for_session(id), send_class, std::move(key));
+        }
     }
 }
 
@@ -183,7 +211,8 @@ void Broadcaster::publish(const store::ChangeSet &changes, const Cause &cause) {
             const protocol::CameraUpdate update = protocol::napari::camera_update(
                 store_, changes, cause.intent_key, cause.intent_value != nullptr ? *cause.intent_value : kNoValue);
             return fan_out(
-                cause, [&](std::string_view s, const auto &intent) { return builder_.camera(s, update, intent); },
+                protocol::FrameType::notify_camera, cause,
+                [&](protocol::Dialect &d, std::string_view s, const auto &intent) { return d.camera(s, update, intent); },
                 [](const Member &) { return true; }, transport::SendClass::coalescible, "notify.camera");
         }
         case Publication::napari_scene: {
@@ -206,20 +235,21 @@ void Broadcaster::publish_deltas(const store::ChangeSet &changes, Topic topic, c
             for (const store::Change *c : target_changes) {
                 delta.changes[protocol::napari::layer_change_key(changes.scope, c->property.key)] = c->new_value;
             }
-            payload = protocol::FrameBuilder::layers_payload(delta);
+            payload = protocol::layers_payload(delta);
         } else {
             protocol::StateDelta delta{changes.scope, target, {}, target_changes.back()->version};
             for (const store::Change *c : target_changes) delta.changes[c->property.key] = c->new_value;
-            payload = protocol::FrameBuilder::state_payload(delta);
+            payload = protocol::state_payload(delta);
         }
         const uint64_t version = target_changes.back()->version;
         const store::Cursor cursor = history_.apply_delta(topic, payload, version, actor);
         fan_out(
-            cause,
-            [&](std::string_view s, const auto &intent) {
-                return topic == Topic::layers
-                           ? builder_.layers_from_payload(s, payload, cursor.seq, cursor.delta_token, intent)
-                           : builder_.state_from_payload(s, payload, cursor.seq, cursor.delta_token, intent);
+            topic == Topic::layers ? protocol::FrameType::notify_layers : protocol::FrameType::notify_state, cause,
+            [&](protocol::Dialect &d, std::string_view s, const auto &intent) -> std::vector<std::string> {
+                if (topic == Topic::state) return {d.state(s, payload, cursor.seq, cursor.delta_token, intent)};
+                auto frame = d.layers(s, payload, cursor.seq, cursor.delta_token, intent, store_);
+                if (!frame) return {};
+                return {std::move(*frame)};
             },
             [topic](const Member &m) { return (topic != Topic::state || m.state_topic) && !m.replaying(topic); });
     }
@@ -230,17 +260,23 @@ void Broadcaster::publish_dims(const Cause &cause, transport::SendClass send_cla
     if (!dims_) return;
     const protocol::DimsState &dims = *dims_;
     fan_out(
-        cause, [&](std::string_view s, const auto &intent) { return builder_.dims(s, dims, intent); },
+        protocol::FrameType::notify_dims, cause,
+        [&](protocol::Dialect &d, std::string_view s, const auto &intent) {
+            return std::vector<std::string>{d.dims(s, dims, intent)};
+        },
         [](const Member &) { return true; }, send_class,
         send_class == transport::SendClass::coalescible ? "notify.dims" : "");
 }
 
 void Broadcaster::publish_scene(const Cause &cause) {
-    const json::object snapshot = scene();
-    const store::Cursor cursor = history_.seed_snapshot(Topic::scene, snapshot, scene_version());
+    const store::Cursor cursor = history_.seed_snapshot(Topic::scene, scene(), scene_version());
     for (auto &[id, member] : members_) member.replay.clear();  // the snapshot is a whole baseline
     fan_out(
-        cause, [&](std::string_view s, const auto &intent) { return builder_.scene(s, snapshot, cursor.delta_token, intent); },
+        protocol::FrameType::notify_scene, cause,
+        [&](protocol::Dialect &d, std::string_view s, const auto &intent) {
+            return std::vector<std::string>{
+                d.scene(s, d.scene_payload(store_, state_scopes_), cursor.delta_token, intent)};
+        },
         [](const Member &) { return true; });
 }
 
@@ -251,10 +287,13 @@ void Broadcaster::publish_stream(const protocol::StreamConfig &config) {
 
 void Broadcaster::republish_stream() {
     if (!stream_) return;
-    const json::object payload = protocol::FrameBuilder::stream_payload(*stream_);
+    const json::object payload = protocol::stream_payload(*stream_);
     const store::Cursor cursor = history_.apply_delta(Topic::stream, payload, ++stream_version_, "server");
     fan_out(
-        {}, [&](std::string_view s, const auto &) { return builder_.stream_from_payload(s, payload, cursor.seq, cursor.delta_token); },
+        protocol::FrameType::notify_stream, {},
+        [&](protocol::Dialect &d, std::string_view s, const auto &) {
+            return std::vector<std::string>{d.stream(s, payload, cursor.seq, cursor.delta_token)};
+        },
         [](const Member &) { return true; });
 }
 

@@ -53,8 +53,7 @@ struct Cause {
 // so it precedes every notify it caused.
 class Broadcaster {
 public:
-    Broadcaster(const store::SceneStore &store, Lanes lanes, protocol::FrameBuilder &builder, const base::Clock &clock,
-                size_t replay_budget_bytes);
+    Broadcaster(const store::SceneStore &store, Lanes lanes, const base::Clock &clock, size_t replay_budget_bytes);
     ~Broadcaster();
 
     // The newest cursor of a topic, for session.welcome's resume_state.
@@ -62,7 +61,8 @@ public:
     std::optional<MalformedToken> check_tokens(const Subscription &subscription) const;
     // Adds a recipient (after its welcome) and sends its baseline: when every token it needs
     // still replays, the missed deltas (paced by its connection) and then the current dims and
-    // camera; else the composed notify.scene. Then notify.stream. Returns whether it resumed.
+    // camera; else the composed notify.scene and what its dialect sends after one. Then
+    // notify.stream. Returns whether it resumed.
     bool join(Recipient &recipient, const Subscription &subscription);
     void leave(const Recipient &recipient);
     // The recipient's connection wrote out its queue: the next part of its replay, if any.
@@ -77,7 +77,7 @@ public:
     // The newest notify.stream again (nothing before the first publish_stream).
     void republish_stream();
 
-    // The notify.scene payload of the store as it is now.
+    // The notify.scene payload of the store as it is now (v1's composition: the scene.snapshot command).
     boost::json::object scene() const;
     const store::ResumableHistory &history() const { return history_; }
 
@@ -90,7 +90,10 @@ private:
         std::deque<std::pair<store::Topic, std::string>> replay;
         bool replaying(store::Topic topic) const;
     };
-    using Build = std::function<std::string(std::string_view session, const std::optional<std::string> &intent_id)>;
+    // A publication's frames in one dialect, for one session (or kSessionPlaceholder), carrying
+    // `intent_id` (what the dialect's attribution gave).
+    using Build = std::function<std::vector<std::string>(protocol::Dialect &dialect, std::string_view session,
+                                                         const std::optional<std::string> &intent_id)>;
 
     void continue_replay(Member &member);
     void send_scene(Member &member);
@@ -98,15 +101,17 @@ private:
     void publish_deltas(const store::ChangeSet &changes, store::Topic topic, const Cause &cause);
     void publish_dims(const Cause &cause, transport::SendClass send_class);
     void publish_scene(const Cause &cause);
-    // Sends build(...) to every member that `takes`; the origin's copy carries the intent.
-    void fan_out(const Cause &cause, const Build &build, const std::function<bool(const Member &)> &takes,
+    // Sends build(...) to every member that `takes`, with the intent its dialect attributes;
+    // built once per (dialect, intent) and templated per session. The i-th frame of a
+    // coalescible publication coalesces under coalesce_key (#i after the first).
+    void fan_out(protocol::FrameType type, const Cause &cause, const Build &build,
+                 const std::function<bool(const Member &)> &takes,
                  transport::SendClass send_class = transport::SendClass::kept, const std::string &coalesce_key = {});
     uint64_t scene_version() const;
 
     const store::SceneStore &store_;
     const Lanes lanes_;
     std::set<std::string, std::less<>> state_scopes_;  // the scopes on the notify.state topic
-    protocol::FrameBuilder &builder_;
     const size_t replay_budget_bytes_;
     store::ResumableHistory history_;
     std::optional<protocol::StreamConfig> stream_;  // the newest notify.stream config

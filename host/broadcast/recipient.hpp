@@ -1,10 +1,11 @@
-// A session as the broadcaster sees it: an id and a place to send frames. The session module
+// A session as the broadcaster sees it: an id, its dialect and a place to send frames. The session module
 // implements it; the broadcaster and the intent lane send through it and nothing else.
 #pragma once
 
 #include <cstddef>
 #include <string>
 
+#include "protocol/dialect.hpp"
 #include "transport/send_queue.hpp"
 
 namespace scenehost::broadcast {
@@ -18,6 +19,8 @@ public:
                       std::string coalesce_key = {}) = 0;
     // Bytes waiting to be written (a paced replay sends its next part when this falls).
     virtual size_t queued_bytes() const = 0;
+    // The dialect it speaks: every frame sent to it is built by this one.
+    virtual protocol::Dialect &dialect() const = 0;
 };
 
 }  // namespace scenehost::broadcast

@@ -17,12 +17,8 @@ constexpr std::string_view kNotRecordedMessage = "the audit log could not record
 }  // namespace
 
 IntentLane::IntentLane(StateEngine &engine, const CommandRegistry &commands, broadcast::Broadcaster &broadcaster,
-                       protocol::FrameBuilder &builder, std::vector<std::string> allowed_commands)
-    : engine_(engine),
-      commands_(commands),
-      broadcaster_(broadcaster),
-      builder_(builder),
-      allowed_(std::move(allowed_commands)) {
+                       std::vector<std::string> allowed_commands)
+    : engine_(engine), commands_(commands), broadcaster_(broadcaster), allowed_(std::move(allowed_commands)) {
     for (const protocol::IntentCommand &c : protocol::intent_commands()) {
         if (engine_.has_scope(c.address.scope)) intent_commands_.push_back(c);
     }
@@ -41,9 +37,9 @@ void IntentLane::not_recorded(const Sender &sender, std::string_view intent_id, 
     // Not recorded, so not accepted: the sender learns so, then every session the fault.
     broadcast::Recipient &r = sender.recipient;
     if (command) {
-        r.send(builder_.error_command(r.id(), frame_id, kNotRecorded, kNotRecordedMessage, details));
+        r.send(r.dialect().error_command(r.id(), frame_id, kNotRecorded, kNotRecordedMessage, details));
     } else {
-        r.send(builder_.ack_rejected(r.id(), intent_id, frame_id,
+        r.send(r.dialect().ack_rejected(r.id(), intent_id, frame_id,
                                      {std::string(kNotRecorded), std::string(kNotRecordedMessage), details},
                                      std::nullopt));
     }
@@ -72,13 +68,15 @@ void IntentLane::update(const Sender &sender, const protocol::Envelope &envelope
     if (!outcome) return;
     broadcast::Recipient &r = sender.recipient;
     if (const auto *rejected = std::get_if<Rejected>(&*outcome)) {
-        r.send(builder_.ack_rejected(r.id(), intent_id, frame_id, {rejected->code, rejected->message, rejected->details},
+        r.send(r.dialect().ack_rejected(r.id(), intent_id, frame_id, {rejected->code, rejected->message, rejected->details},
                                      rejected->version));
         return;
     }
     const auto &accepted = std::get<Accepted>(*outcome);
     // The ack first; only then the notifies it caused.
-    r.send(builder_.ack_accepted(r.id(), intent_id, frame_id, accepted.applied_value, accepted.version));
+    r.send(r.dialect().ack_accepted(r.id(), intent_id, frame_id,
+                                    r.dialect().ack_value(address, update.value, accepted.applied_value),
+                                    accepted.version));
     if (!accepted.changes.changes.empty()) {
         broadcaster_.publish(accepted.changes, {&r, intent_id, address.key, &update.value});
     }
@@ -99,7 +97,7 @@ void IntentLane::refuse(const Sender &sender, std::string_view intent_id, std::s
         return not_recorded(sender, intent_id, frame_id, false, {{"code", rejection.code}}, failed->reason);
     }
     broadcast::Recipient &r = sender.recipient;
-    r.send(builder_.ack_rejected(r.id(), intent_id, frame_id, rejection, std::nullopt));
+    r.send(r.dialect().ack_rejected(r.id(), intent_id, frame_id, rejection, std::nullopt));
 }
 
 void IntentLane::command(const Sender &sender, const protocol::Envelope &envelope, const protocol::CallCommand &call) {
@@ -110,7 +108,7 @@ void IntentLane::command(const Sender &sender, const protocol::Envelope &envelop
     const bool is_intent = intent_command != intent_commands_.end();
     if ((commands_.has(call.command) || is_intent) && !allowed_.empty() &&
         std::find(allowed_.begin(), allowed_.end(), call.command) == allowed_.end()) {
-        r.send(builder_.error_command(r.id(), frame_id, "command.forbidden",
+        r.send(r.dialect().error_command(r.id(), frame_id, "command.forbidden",
                                       fmt::format("this session may not run '{}'", call.command),
                                       json::object{{"command", call.command}}));
         return;
@@ -118,14 +116,14 @@ void IntentLane::command(const Sender &sender, const protocol::Envelope &envelop
     if (!is_intent) {
         auto result = commands_.call(call.command, call.args, call.kwargs);
         if (auto *error = std::get_if<CommandError>(&result)) {
-            r.send(builder_.error_command(r.id(), frame_id, error->code, error->message, error->details));
+            r.send(r.dialect().error_command(r.id(), frame_id, error->code, error->message, error->details));
             return;
         }
-        r.send(builder_.reply_command(r.id(), frame_id, std::get<json::value>(result)));
+        r.send(r.dialect().reply_command(r.id(), frame_id, std::get<json::value>(result)));
         return;
     }
     if (!call.args.empty() || !call.kwargs.empty()) {
-        r.send(builder_.error_command(r.id(), frame_id, "command.invalid",
+        r.send(r.dialect().error_command(r.id(), frame_id, "command.invalid",
                                       fmt::format("{} takes no arguments", call.command), std::nullopt));
         return;
     }
@@ -133,12 +131,12 @@ void IntentLane::command(const Sender &sender, const protocol::Envelope &envelop
     const auto outcome = apply(sender, c.address, c.value, std::nullopt, frame_id, frame_id, true);
     if (!outcome) return;
     if (const auto *rejected = std::get_if<Rejected>(&*outcome)) {
-        r.send(builder_.error_command(r.id(), frame_id, rejected->code, rejected->message, rejected->details));
+        r.send(r.dialect().error_command(r.id(), frame_id, rejected->code, rejected->message, rejected->details));
         return;
     }
     // The reply first, then the notifies of the change (spec §15, "command success").
     const auto &accepted = std::get<Accepted>(*outcome);
-    r.send(builder_.reply_command(r.id(), frame_id,
+    r.send(r.dialect().reply_command(r.id(), frame_id,
                                   json::object{{"applied_value", accepted.applied_value}, {"version", accepted.version}}));
     if (!accepted.changes.changes.empty()) broadcaster_.publish(accepted.changes, {&r, frame_id, c.address.key, &c.value});
 }

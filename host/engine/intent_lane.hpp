@@ -17,11 +17,11 @@
 #include "engine/state_engine.hpp"
 #include "protocol/client_frames.hpp"
 #include "protocol/intent_aliases.hpp"
-#include "protocol/server_frames.hpp"
+#include "protocol/dialect.hpp"
 
 namespace scenehost::engine {
 
-// Who sent a frame: where its replies go and who it is in the audit log.
+// Who sent a frame: where its replies go (in its dialect) and who it is in the audit log.
 struct Sender {
     broadcast::Recipient &recipient;
     std::string_view actor_id;
@@ -34,7 +34,7 @@ class IntentLane {
 public:
     // allowed_commands: the commands a session may run; empty means every command offered.
     IntentLane(StateEngine &engine, const CommandRegistry &commands, broadcast::Broadcaster &broadcaster,
-               protocol::FrameBuilder &builder, std::vector<std::string> allowed_commands);
+               std::vector<std::string> allowed_commands);
 
     void on_fault(FaultHandler handler) { on_fault_ = std::move(handler); }
 
@@ -60,7 +60,6 @@ private:
     StateEngine &engine_;
     const CommandRegistry &commands_;
     broadcast::Broadcaster &broadcaster_;
-    protocol::FrameBuilder &builder_;
     std::vector<std::string> allowed_;
     std::vector<protocol::IntentCommand> intent_commands_;  // those whose scope has a reducer
     FaultHandler on_fault_;

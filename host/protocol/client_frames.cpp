@@ -77,11 +77,11 @@ StateUpdate read_state_update(PayloadReader &r) {
     return update;
 }
 
-CallCommand read_call_command(PayloadReader &r) {
+CallCommand read_call_command(PayloadReader &r, const ClientRules &rules) {
     CallCommand call;
     call.command = r.nonempty("command", kRequired).value_or("");
-    r.array("args", kRequired);
-    r.object("kwargs", kRequired);
+    r.array("args", rules.command_args_required ? kRequired : kOptional);
+    r.object("kwargs", rules.command_args_required ? kRequired : kOptional);
     call.origin = owned(r.string("origin", kOptional));
     return call;
 }
@@ -92,11 +92,11 @@ Goodbye read_goodbye(PayloadReader &r) {
                    owned(r.string("reason", kOptional))};
 }
 
-ClientPayload read_payload(FrameType type, PayloadReader &r) {
+ClientPayload read_payload(FrameType type, PayloadReader &r, const ClientRules &rules) {
     switch (type) {
         case FrameType::session_hello: return read_hello(r);
         case FrameType::state_update: return read_state_update(r);
-        case FrameType::call_command: return read_call_command(r);
+        case FrameType::call_command: return read_call_command(r, rules);
         case FrameType::session_goodbye: return read_goodbye(r);
         case FrameType::session_ack: r.empty_object(); return SessionAck{};
         default: break;
@@ -107,15 +107,16 @@ ClientPayload read_payload(FrameType type, PayloadReader &r) {
 
 }  // namespace
 
-std::variant<ClientPayload, FieldProblem> read_client_payload(FrameType type, const json::object &payload) {
+std::variant<ClientPayload, FieldProblem> read_client_payload(FrameType type, const json::object &payload,
+                                                              const ClientRules &rules) {
     std::optional<FieldProblem> problem;
     PayloadReader reader(payload, "payload", problem);
-    ClientPayload result = read_payload(type, reader);
+    ClientPayload result = read_payload(type, reader, rules);
     if (problem) return std::move(*problem);
     return result;
 }
 
-std::variant<ClientFrame, ProtocolError> parse_client_frame(std::string_view text) {
+std::variant<ClientFrame, ProtocolError> parse_client_frame(std::string_view text, const ClientRules &rules) {
     json::error_code error;
     json::value document = json::parse(text, error);
     if (error) {
@@ -125,12 +126,12 @@ std::variant<ClientFrame, ProtocolError> parse_client_frame(std::string_view tex
         return ProtocolError{std::string(kInvalidJson), "frame must be a JSON object", "", {}, {}, {}};
     }
     json::object &frame = document.get_object();
-    auto envelope = read_envelope(frame, Direction::client_to_server);
+    auto envelope = read_envelope(frame, Direction::client_to_server, rules.envelope);
     if (auto *problem = std::get_if<ProtocolError>(&envelope)) return std::move(*problem);
     Envelope &env = std::get<Envelope>(envelope);
 
     json::object &payload = frame.find("payload")->value().get_object();  // read_envelope checked it
-    auto read = read_client_payload(env.type, payload);
+    auto read = read_client_payload(env.type, payload, rules);
     if (auto *problem = std::get_if<FieldProblem>(&read)) {
         return ProtocolError{std::string(kInvalidPayload), std::move(problem->message),
                              std::move(problem->field),    env.type,
@@ -141,8 +142,8 @@ std::variant<ClientFrame, ProtocolError> parse_client_frame(std::string_view tex
     if (auto *update = std::get_if<StateUpdate>(&body)) {
         update->value = std::move(payload.find("value")->value());
     } else if (auto *call = std::get_if<CallCommand>(&body)) {
-        call->args = std::move(payload.find("args")->value().get_array());
-        call->kwargs = std::move(payload.find("kwargs")->value().get_object());
+        if (auto *args = payload.if_contains("args")) call->args = std::move(args->get_array());
+        if (auto *kwargs = payload.if_contains("kwargs")) call->kwargs = std::move(kwargs->get_object());
     }
     return ClientFrame{std::move(env), std::move(body)};
 }

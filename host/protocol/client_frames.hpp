@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "protocol/envelope.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/payload_reader.hpp"
 
@@ -66,14 +67,23 @@ struct ClientFrame {
     ClientPayload payload;
 };
 
+// What the dialects' client frames differ in (beyond the envelope).
+struct ClientRules {
+    EnvelopeDialect envelope;
+    bool command_args_required;  // v1 (App. A.4) requires call.command's args and kwargs; v2 defaults them
+};
+inline constexpr ClientRules kClientV1{kEnvelopeV1, true};
+inline constexpr ClientRules kClientV2{kEnvelopeV2, false};
+
 // Parses one text frame from a client. Codes: protocol.invalid_json (not JSON, not an object),
 // protocol.unknown_type (type missing, unknown, or server-only), protocol.invalid_envelope,
 // protocol.invalid_payload.
-std::variant<ClientFrame, ProtocolError> parse_client_frame(std::string_view text);
+std::variant<ClientFrame, ProtocolError> parse_client_frame(std::string_view text, const ClientRules &rules = kClientV1);
 
 // The payload rules of a client frame type (for the validator and the parser). The JSON-valued
 // members (StateUpdate::value, CallCommand::args / kwargs) are checked but left empty: the
 // parser moves them out of its own document instead of copying.
-std::variant<ClientPayload, FieldProblem> read_client_payload(FrameType type, const boost::json::object &payload);
+std::variant<ClientPayload, FieldProblem> read_client_payload(FrameType type, const boost::json::object &payload,
+                                                              const ClientRules &rules = kClientV1);
 
 }  // namespace scenehost::protocol

@@ -68,7 +68,7 @@ void append_string_field(std::string &out, json::serializer &serializer, std::st
 
 }  // namespace
 
-std::optional<ProtocolError> check_envelope(const Envelope &envelope) {
+std::optional<ProtocolError> check_envelope(const Envelope &envelope, const EnvelopeDialect &dialect) {
     const EnvelopeRules &rules = envelope_rules(envelope.type);
     const std::string_view name = type_name(envelope.type);
     struct Field {
@@ -106,7 +106,12 @@ std::optional<ProtocolError> check_envelope(const Envelope &envelope) {
         return envelope_error(envelope, "seq",
                               "envelope field 'seq' must be 0 on notify.scene (a snapshot starts an epoch)");
     }
-    if (rules.short_id) {
+    if (rules.short_id && !dialect.exactly_one_identifier) {
+        if (!envelope.intent_id && !envelope.frame_id) {
+            return envelope_error(envelope, "frame_id",
+                                  fmt::format("{} needs the triggering intent_id or a frame_id", name));
+        }
+    } else if (rules.short_id) {
         if (envelope.intent_id && envelope.frame_id) {
             return envelope_error(envelope, "frame_id",
                                   fmt::format("envelope field 'frame_id' is forbidden on {} that carries intent_id "
@@ -126,7 +131,8 @@ std::optional<ProtocolError> check_envelope(const Envelope &envelope) {
     return std::nullopt;
 }
 
-std::variant<Envelope, ProtocolError> read_envelope(const json::object &frame, Direction expected) {
+std::variant<Envelope, ProtocolError> read_envelope(const json::object &frame, Direction expected,
+                                                    const EnvelopeDialect &dialect) {
     Envelope envelope;
     std::optional<std::string> frame_id = salvage(frame, "frame_id");
     std::optional<std::string> intent_id = salvage(frame, "intent_id");
@@ -159,8 +165,8 @@ std::variant<Envelope, ProtocolError> read_envelope(const json::object &frame, D
     };
     const json::value *version = frame.if_contains("version");
     if (version == nullptr) return fail("version", "is required");
-    if (as_int64(*version) != kProtocolVersion)
-        return fail("version", fmt::format("must be the integer {}", kProtocolVersion));
+    if (as_int64(*version) != dialect.version)
+        return fail("version", fmt::format("must be the integer {}", dialect.version));
     const json::value *timestamp = frame.if_contains("timestamp");
     if (timestamp == nullptr) return fail("timestamp", "is required");
     if (!timestamp->is_number()) return fail("timestamp", "must be a number (Unix seconds)");
@@ -182,18 +188,18 @@ std::variant<Envelope, ProtocolError> read_envelope(const json::object &frame, D
         else
             return fail("seq", "must be a non-negative integer");
     }
-    if (auto e = check_envelope(envelope)) return std::move(*e);
+    if (auto e = check_envelope(envelope, dialect)) return std::move(*e);
     return envelope;
 }
 
-std::string write_frame(const Envelope &envelope, const json::object &payload) {
+std::string write_frame(const Envelope &envelope, const json::object &payload, int version) {
     std::string out;
     out.reserve(256);
     json::serializer serializer;
     out += "{\"type\":\"";
     out += type_name(envelope.type);  // names are plain ASCII: no escaping needed
     out += "\",\"version\":";
-    fmt::format_to(std::back_inserter(out), "{}", kProtocolVersion);
+    fmt::format_to(std::back_inserter(out), "{}", version);
     append_string_field(out, serializer, "session", envelope.session);
     append_string_field(out, serializer, "frame_id", envelope.frame_id);
     SCENEHOST_ASSERT(std::isfinite(envelope.timestamp), "timestamps come from the clock");

@@ -21,14 +21,6 @@ namespace {
 
 namespace json = boost::json;
 
-json::object records_of(const store::SceneStore &store, std::string_view scope, std::string_view target) {
-    json::object out;
-    store.for_each_record(scope, [&](const store::PropertyKey &p, const store::Record &r) {
-        if (p.target == target) out[p.key] = r.value;
-    });
-    return out;
-}
-
 const json::value *find(const json::object &o, std::string_view key) { return o.if_contains(key); }
 
 // A record holding an array of integers (the reducers' schemas say so).
@@ -99,7 +91,40 @@ json::object layer(const store::SceneStore &store, std::string_view id) {
     return out;
 }
 
+// The sliders' pyramid: the levels of the first layer whose finest shape is the dims' extent,
+// else the extent alone as one level.
+void dims_levels(const store::SceneStore &store, const std::vector<int64_t> &nsteps, DimsState &dims) {
+    for (std::string_view id : store.targets("layer")) {
+        const store::Record *shape = store.find("layer", id, "shape");
+        const store::Record *levels = store.find("layer", id, "multiscale.levels");
+        if (shape == nullptr || levels == nullptr || int_vector(*shape) != nsteps) continue;
+        dims.levels = levels->value.as_array();
+        for (const json::value &level : dims.levels) {
+            std::vector<int64_t> level_shape;
+            for (const json::value &n : level.at("shape").as_array()) level_shape.push_back(n.to_number<int64_t>());
+            dims.level_shapes.push_back(std::move(level_shape));
+        }
+        return;
+    }
+    dims.levels = {json::object{{"shape", json::array(nsteps.begin(), nsteps.end())},
+                                {"downsample", json::array(nsteps.size(), 1)}}};
+    dims.level_shapes = {nsteps};
+}
+
 }  // namespace
+
+json::object records_of(const store::SceneStore &store, std::string_view scope, std::string_view target) {
+    json::object out;
+    store.for_each_record(scope, [&](const store::PropertyKey &p, const store::Record &r) {
+        if (p.target == target) out[p.key] = r.value;
+    });
+    return out;
+}
+
+int64_t ndisplay(const store::SceneStore &store) {
+    const store::Record *record = store.find("view", "main", "ndisplay");
+    return record == nullptr ? 2 : record->value.to_number<int64_t>();
+}
 
 json::object compose_scene(const store::SceneStore &store, const std::set<std::string, std::less<>> &extension_scopes) {
     json::array layers;
@@ -125,8 +150,7 @@ std::optional<DimsState> dims_state(const store::SceneStore &store, std::string_
     if (step == nullptr) return std::nullopt;
     DimsState dims;
     dims.current_step = int_vector(*step);
-    const store::Record *ndisplay = store.find("view", "main", "ndisplay");
-    dims.ndisplay = ndisplay == nullptr ? 2 : ndisplay->value.to_number<int64_t>();
+    dims.ndisplay = ndisplay(store);
     dims.mode = dims.ndisplay == 3 ? "volume" : "plane";
     dims.source = std::string(source);
     if (const store::Record *order = store.find("dims", "main", "order")) {
@@ -139,6 +163,11 @@ std::optional<DimsState> dims_state(const store::SceneStore &store, std::string_
         std::vector<std::string> names;
         for (const json::value &l : labels->value.get_array()) names.emplace_back(l.as_string());
         dims.axis_labels = std::move(names);
+    }
+    if (const store::Record *nsteps = store.find("dims", "main", "nsteps")) {
+        dims_levels(store, int_vector(*nsteps), dims);
+    } else {
+        dims_levels(store, std::vector<int64_t>(dims.current_step.size(), 1), dims);
     }
     dims.version = store.scope_version("dims");
     return dims;
@@ -154,14 +183,15 @@ CameraUpdate camera_update(const store::SceneStore &store, const store::ChangeSe
     json::object written;
     for (const store::Change &c : changes.changes) written[c.property.key] = c.new_value;
     return CameraUpdate{relative ? std::string(intent_key) : "set",
-                        relative ? intent_value : json::value(std::move(written)), "state.update", camera_pose(store),
+                        relative ? intent_value : json::value(std::move(written)), std::string(kCameraFromIntent),
+                        camera_pose(store),
                         changes.changes.back().version};
 }
 
 std::optional<CameraUpdate> camera_baseline(const store::SceneStore &store) {
     json::object pose = camera_pose(store);
     if (pose.empty()) return std::nullopt;
-    return CameraUpdate{"set", pose, "baseline", pose, store.scope_version("camera")};
+    return CameraUpdate{"set", pose, std::string(kCameraBaseline), pose, store.scope_version("camera")};
 }
 
 std::string layer_change_key(std::string_view scope, std::string_view key) {

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/server_frames.hpp"
+#include "protocol/dialect.hpp"
 #include "store/scene_store.hpp"
 
 namespace scenehost::protocol::napari {
@@ -22,6 +22,12 @@ boost::json::object compose_scene(const store::SceneStore &store, const std::set
 
 // notify.dims now (nullopt while no dims are seeded); `source` says what changed them.
 std::optional<DimsState> dims_state(const store::SceneStore &store, std::string_view source);
+
+// The records of one target of a scope as {key: value}, in the store's key order.
+boost::json::object records_of(const store::SceneStore &store, std::string_view scope, std::string_view target);
+
+// view/main/ndisplay (2 when no view is seeded).
+int64_t ndisplay(const store::SceneStore &store);
 
 // The camera pose (camera/main) as one object; empty without a camera reducer.
 boost::json::object camera_pose(const store::SceneStore &store);

@@ -13,11 +13,11 @@ ControlPlane::ControlPlane(boost::asio::io_context &io, SessionConfig config, en
                            const store::SceneStore &store, const engine::CommandRegistry &commands,
                            broadcast::Lanes lanes, const base::Clock &clock)
     : config_(std::move(config)),
-      builder_(clock, config_.validate_built_frames),
-      broadcaster_(store, std::move(lanes), builder_, clock, config_.replay_budget_bytes),
-      lane_(engine, commands, broadcaster_, builder_, config_.allowed_commands),
+      dialects_(clock, config_.validate_built_frames),
+      broadcaster_(store, std::move(lanes), clock, config_.replay_budget_bytes),
+      lane_(engine, commands, broadcaster_, config_.allowed_commands),
       router_(ControlSession::frame_table()),
-      registry_(io, config_, clock, builder_, broadcaster_, lane_, router_) {
+      registry_(io, config_, clock, dialects_, broadcaster_, lane_, router_) {
     lane_.on_fault([this](std::string_view domain, std::string_view code, const std::string &message) {
         registry_.fail_critical(domain, code, message);
     });

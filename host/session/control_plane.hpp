@@ -1,4 +1,4 @@
-// The control plane of one host, assembled: the frame builder, the broadcaster, the intent lane,
+// The control plane of one host, assembled: the dialects, the broadcaster, the intent lane,
 // the router table and the session registry, wired so that data flows one way (transport →
 // protocol → router → engine → store → broadcast). serve and the tests build one of these.
 #pragma once
@@ -10,7 +10,7 @@
 #include "engine/intent_lane.hpp"
 #include "engine/state_engine.hpp"
 #include "plugin/plugin_registry.hpp"
-#include "protocol/server_frames.hpp"
+#include "protocol/handshake.hpp"
 #include "session/control_session.hpp"
 #include "session/session_config.hpp"
 #include "session/session_registry.hpp"
@@ -32,7 +32,7 @@ public:
 
 private:
     const SessionConfig config_;
-    protocol::FrameBuilder builder_;
+    protocol::Dialects dialects_;
     broadcast::Broadcaster broadcaster_;
     engine::IntentLane lane_;
     const FrameTable router_;

@@ -48,7 +48,8 @@ void ControlSession::start() {
     hello_timer_.async_wait([weak = weak_from_this()](boost::system::error_code error) {
         auto self = weak.lock();
         if (error || !self || self->state_ != State::awaiting_hello) return;
-        self->reject("session.timeout", "no session.hello within the hello timeout");
+        // Nothing was said, so the spec's dialect.
+        self->reject(self->services_.dialects.v1(), {"session.timeout", "no session.hello within the hello timeout"});
     });
 }
 
@@ -57,19 +58,25 @@ void ControlSession::send(std::string text, transport::SendClass send_class, std
     connection()->send_text(std::make_shared<const std::string>(std::move(text)), send_class, std::move(coalesce_key));
 }
 
+protocol::Dialect &ControlSession::dialect() const {
+    SCENEHOST_ASSERT(dialect_ != nullptr, "only a session whose hello was accepted has a dialect");
+    return *dialect_;
+}
+
 void ControlSession::on_text(std::string_view text) {
     if (state_ == State::closed) return;
-    auto parsed = protocol::parse_client_frame(text);
     if (state_ == State::awaiting_hello) {
-        if (auto *error = std::get_if<protocol::ProtocolError>(&parsed)) return reject(error->code, error->message);
-        const auto &frame = std::get<protocol::ClientFrame>(parsed);
-        if (frame.envelope.type != FrameType::session_hello) {
-            return reject("session.unexpected_message",
-                          fmt::format("the first frame must be session.hello, not {}", type_name(frame.envelope.type)));
+        auto negotiated = protocol::negotiate(text, services_.dialects);
+        if (auto *refused = std::get_if<protocol::HelloRefused>(&negotiated)) {
+            return reject(*refused->dialect, std::move(refused->reject));
         }
-        return handshake(std::get<protocol::Hello>(frame.payload));
+        auto &accepted = std::get<protocol::HelloAccepted>(negotiated);
+        dialect_ = accepted.dialect;
+        return handshake(accepted.hello);
     }
     silent_heartbeats_ = 0;  // any frame from the client proves it is alive
+    auto parsed = dialect_->parse(text);
+    if (std::holds_alternative<protocol::Keepalive>(parsed)) return;
     if (auto *error = std::get_if<protocol::ProtocolError>(&parsed)) return on_error(*error);
     const auto &frame = std::get<protocol::ClientFrame>(parsed);
     if (frame.envelope.session && *frame.envelope.session != id_) {
@@ -84,20 +91,15 @@ void ControlSession::on_text(std::string_view text) {
 void ControlSession::handshake(const protocol::Hello &hello) {
     hello_timer_.cancel();
     const SessionConfig &config = services_.config;
-    if (!services_.directory.accepting()) return reject("session.unavailable", "the host is shutting down");
-    if (std::find(hello.protocols.begin(), hello.protocols.end(), protocol::kProtocolVersion) == hello.protocols.end()) {
-        return reject("session.unsupported_protocol",
-                      fmt::format("this host speaks protocol {}, the client offered {}", protocol::kProtocolVersion,
-                                  fmt::join(hello.protocols, ", ")),
-                      {{"supported", boost::json::array{protocol::kProtocolVersion}}});
-    }
+    protocol::Dialect &d = *dialect_;
+    if (!services_.directory.accepting()) return reject(d, {"session.unavailable", "the host is shutting down"});
     if (!config.bearer_tokens.empty()) {
         if (hello.auth_type != "bearer" || !hello.auth_token) {
-            return reject("session.unauthorized", "this host requires payload.auth {type: \"bearer\", token}");
+            return reject(d, {"session.unauthorized", "this host requires payload.auth {type: \"bearer\", token}"});
         }
         const auto &tokens = config.bearer_tokens;
         if (std::find(tokens.begin(), tokens.end(), *hello.auth_token) == tokens.end()) {
-            return reject("session.unauthorized", "the bearer token is not accepted");
+            return reject(d, {"session.unauthorized", "the bearer token is not accepted"});
         }
     }
     // Resume tokens: a malformed one is refused; a stale one just means a fresh baseline.
@@ -110,13 +112,16 @@ void ControlSession::handshake(const protocol::Hello &hello) {
             subscription.tokens.emplace(topic, *it->second);
         }
     }
-    if (auto bad = services_.broadcaster.check_tokens(subscription)) {
-        return reject("session.invalid_resume_token",
-                      fmt::format("resume_tokens.{}: {}", store::topic_name(bad->topic), bad->reason),
-                      {{"topic", store::topic_name(bad->topic)}});
+    while (auto bad = services_.broadcaster.check_tokens(subscription)) {
+        if (d.refuses_malformed_tokens()) {
+            return reject(d, {"session.invalid_resume_token",
+                              fmt::format("resume_tokens.{}: {}", store::topic_name(bad->topic), bad->reason),
+                              boost::json::object{{"topic", store::topic_name(bad->topic)}}});
+        }
+        subscription.tokens.erase(bad->topic);  // as if stale: that topic starts from a baseline
     }
 
-    id_ = services_.builder.new_session_id();
+    id_ = d.new_session_id();
     actor_ = fmt::format("{}#{}", hello.client.name, id_.substr(0, 8));
     state_ = State::active;
     services_.directory.activated(*this);
@@ -136,15 +141,16 @@ void ControlSession::handshake(const protocol::Hello &hello) {
     welcome.features["notify.error"] = {true, 1, false, std::nullopt, std::nullopt};
     welcome.features["notify.telemetry"] = {false};
     welcome.features["call.command"] = {true, 1, std::nullopt, services_.lane.command_names(), std::nullopt};
-    send(services_.builder.welcome(welcome));
+    send(d.welcome(welcome));
 
     const bool resumed = services_.broadcaster.join(*this, subscription);
-    spdlog::info("session {} ({}) from {} {}", id_, actor_, connection()->peer(), resumed ? "resumed" : "started");
+    spdlog::info("session {} ({}, protocol {}) from {} {}", id_, actor_, d.version(), connection()->peer(),
+                 resumed ? "resumed" : "started");
     arm_heartbeat();
 }
 
 void ControlSession::on_hello(const protocol::Envelope &, const protocol::Hello &) {
-    send(services_.builder.error(id_, {"session", "session.duplicate_hello",
+    send(dialect_->error(id_, {"session", "session.duplicate_hello",
                                        "session.hello was already accepted on this connection", "warning",
                                        std::nullopt}));
 }
@@ -181,18 +187,16 @@ void ControlSession::on_error(const protocol::ProtocolError &error) {
                                      {error.code, error.message, boost::json::object{{"field", error.field}}});
     }
     if (error.type == FrameType::call_command && error.frame_id) {
-        return send(services_.builder.error_command(id_, *error.frame_id, error.code, error.message,
-                                                    boost::json::object{{"field", error.field}}));
+        return send(dialect_->error_command(id_, *error.frame_id, error.code, error.message,
+                                            boost::json::object{{"field", error.field}}));
     }
-    send(services_.builder.error(id_, {"protocol", error.code, error.message, "warning",
-                                       boost::json::object{{"field", error.field}}}));
+    send(dialect_->error(id_, {"protocol", error.code, error.message, "warning",
+                               boost::json::object{{"field", error.field}}}));
 }
 
-void ControlSession::reject(std::string code, std::string message, boost::json::object details) {
-    spdlog::info("control {}: session.reject {}: {}", connection()->peer(), code, message);
-    std::optional<boost::json::object> d;
-    if (!details.empty()) d = std::move(details);
-    send(services_.builder.reject({std::move(code), std::move(message), std::move(d)}));
+void ControlSession::reject(protocol::Dialect &dialect, protocol::Reject reject) {
+    spdlog::info("control {}: session.reject {}: {}", connection()->peer(), reject.code, reject.message);
+    send(dialect.reject(reject));
     connection()->close(transport::CloseCode::policy, "session rejected");
     state_ = State::closed;
     hello_timer_.cancel();
@@ -209,7 +213,7 @@ size_t ControlSession::queued_bytes() const {
 }
 
 void ControlSession::goodbye(std::string code, std::string reason, transport::CloseCode close_code) {
-    send(services_.builder.goodbye(id_, {std::move(code), std::nullopt, std::move(reason)}));
+    send(dialect_->goodbye(id_, {std::move(code), std::nullopt, std::move(reason)}));
     connection()->close(close_code, "goodbye");
     end();
 }
@@ -234,7 +238,7 @@ void ControlSession::arm_heartbeat() {
             spdlog::info("session {}: two heartbeats unanswered, closing", self->id_);
             return self->goodbye("timeout", "heartbeat_timeout", transport::CloseCode::internal_error);
         }
-        self->send(self->services_.builder.heartbeat(self->id_));
+        self->send(self->dialect_->heartbeat(self->id_));
         ++self->silent_heartbeats_;
         self->arm_heartbeat();
     });

@@ -1,4 +1,4 @@
-// One /control connection: the handshake (hello → welcome or reject, auth, resume tokens), then
+// One /control connection: the handshake (hello → its dialect, welcome or reject, auth, resume tokens), then
 // each frame through the router table to its lane, liveness by heartbeat, and the state.update
 // rate limit. It talks to the rest of the host only through SessionServices.
 #pragma once
@@ -15,7 +15,7 @@
 #include "broadcast/recipient.hpp"
 #include "engine/intent_lane.hpp"
 #include "protocol/client_frames.hpp"
-#include "protocol/server_frames.hpp"
+#include "protocol/handshake.hpp"
 #include "router/frame_table.hpp"
 #include "session/session_config.hpp"
 #include "transport/connection.hpp"
@@ -40,7 +40,7 @@ struct SessionServices {
     boost::asio::io_context &io;
     const SessionConfig &config;
     const base::Clock &clock;
-    protocol::FrameBuilder &builder;
+    protocol::Dialects &dialects;
     broadcast::Broadcaster &broadcaster;
     engine::IntentLane &lane;
     const FrameTable &router;
@@ -69,6 +69,8 @@ public:
               std::string coalesce_key = {}) override;
     // Bytes waiting in the connection's send queue (0 once it is gone).
     size_t queued_bytes() const override;
+    // The dialect its hello negotiated (only an accepted session has one).
+    protocol::Dialect &dialect() const override;
 
     bool active() const { return state_ == State::active; }
     void goodbye(std::string code, std::string reason, transport::CloseCode close_code);
@@ -85,7 +87,8 @@ private:
 
     void handshake(const protocol::Hello &hello);
     void on_error(const protocol::ProtocolError &error);
-    void reject(std::string code, std::string message, boost::json::object details = {});
+    // session.reject in `dialect`, then close.
+    void reject(protocol::Dialect &dialect, protocol::Reject reject);
     void arm_heartbeat();
     bool take_update_token();  // token bucket; false: rate limited
     void end();                // leaves the broadcaster and the directory, stops the timers
@@ -95,6 +98,7 @@ private:
     const SessionServices &services_;
     std::weak_ptr<transport::Connection> connection_;
     State state_ = State::awaiting_hello;
+    protocol::Dialect *dialect_ = nullptr;  // set by the hello, for the session's whole life
     std::string id_;
     std::string actor_;
     boost::asio::steady_timer hello_timer_;

@@ -42,7 +42,7 @@ void SessionRegistry::fail_critical(std::string_view domain, std::string_view co
     // closes after them.
     const auto sessions = sessions_;
     for (const auto &[id, session] : sessions) {
-        session->send(services_.builder.error(
+        session->send(session->dialect().error(
             id, {std::string(domain), std::string(code), message, "critical", std::nullopt}));
         session->goodbye("error", "critical_fault", transport::CloseCode::internal_error);
     }

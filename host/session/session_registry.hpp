@@ -16,9 +16,9 @@ namespace scenehost::session {
 class SessionRegistry final : public transport::ControlEndpoint, public SessionDirectory {
 public:
     SessionRegistry(boost::asio::io_context &io, const SessionConfig &config, const base::Clock &clock,
-                    protocol::FrameBuilder &builder, broadcast::Broadcaster &broadcaster, engine::IntentLane &lane,
+                    protocol::Dialects &dialects, broadcast::Broadcaster &broadcaster, engine::IntentLane &lane,
                     const FrameTable &router)
-        : services_{io, config, clock, builder, broadcaster, lane, router, *this} {}
+        : services_{io, config, clock, dialects, broadcaster, lane, router, *this} {}
     ~SessionRegistry() override;
 
     std::shared_ptr<transport::ConnectionHandler> on_connect(std::shared_ptr<transport::Connection> connection) override;

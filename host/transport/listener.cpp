@@ -1,5 +1,6 @@
 // The acceptor and the HTTP front door: TLS handshake when configured, then one HTTP request
-// at a time until a WebSocket upgrade hands the stream to a WebSocketConnection.
+// at a time until a WebSocket upgrade hands the stream to a WebSocketConnection (by path, or on a
+// single-route listener at any path).
 #include "transport/listener.hpp"
 
 #include <boost/asio/ssl.hpp>
@@ -63,14 +64,17 @@ private:
         const std::string_view target = request.target();
         const std::string_view path = target.substr(0, target.find('?'));
         const std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : "";
-        if (websocket::is_upgrade(request) && target == "/control") {
+        const bool upgrade = websocket::is_upgrade(request);
+        const bool health = request.method() == http::verb::get && target == "/healthz";
+        const Routes routes = config_.routes;
+        if (upgrade && (routes == Routes::control || (routes == Routes::all && target == "/control"))) {
             std::make_shared<WebSocketConnection<Stream>>(
                 std::move(stream_), config_, Channel::control,
                 [&control = control_](std::shared_ptr<Connection> c) { return control.on_connect(std::move(c)); }, peer_)
                 ->accept(std::move(request));
             return;
         }
-        if (websocket::is_upgrade(request) && path == "/pixels" && pixels_ != nullptr) {
+        if (upgrade && pixels_ != nullptr && (routes == Routes::pixels || (routes == Routes::all && path == "/pixels"))) {
             std::make_shared<WebSocketConnection<Stream>>(
                 std::move(stream_), config_, Channel::pixels,
                 [pixels = pixels_, query = std::string(query)](std::shared_ptr<Connection> c) {
@@ -80,13 +84,17 @@ private:
                 ->accept(std::move(request));
             return;
         }
+        if (health) return respond(request, http::status::ok, "ok\n");
+        if (routes != Routes::all) {
+            return respond(request, http::status::not_found,
+                           routes == Routes::control ? "this port serves the control WebSocket: send an upgrade request\n"
+                           : pixels_ == nullptr      ? "no pixel stream: this host does not render (--no-render)\n"
+                                                     : "this port serves the pixel WebSocket: send an upgrade request\n");
+        }
         if (path == "/pixels") {
             return respond(request, http::status::not_found,
                            pixels_ == nullptr ? "no pixel stream: this host does not render (--no-render)\n"
                                               : "/pixels is a WebSocket: send an upgrade request\n");
-        }
-        if (request.method() == http::verb::get && request.target() == "/healthz") {
-            return respond(request, http::status::ok, "ok\n");
         }
         respond(request, http::status::not_found, fmt::format("no such path: {}\n", std::string(request.target())));
     }

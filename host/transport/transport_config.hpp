@@ -15,7 +15,13 @@ struct TlsConfig {
     std::filesystem::path private_key;        // PEM
 };
 
+// What a listener serves: every route at its path (/control, /pixels, /healthz), or, in
+// napari-cuda's two-port layout, only the control or only the pixel WebSocket, at any path
+// (/healthz still answers).
+enum class Routes { all, control, pixels };
+
 struct TransportConfig {
+    Routes routes = Routes::all;
     std::string address = "127.0.0.1";
     uint16_t port = 8080;                      // 0: the OS picks a free port
     size_t max_frame_bytes = 1 << 20;          // larger incoming frames close the socket with 1009

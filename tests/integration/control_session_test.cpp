@@ -30,11 +30,21 @@ TEST_CASE("before the handshake: anything but hello is rejected, then the socket
     SECTION("an unsupported protocol") {
         ControlClient c(host.port());
         c.send({{"type", "session.hello"}, {"version", 1}, {"frame_id", "h"}, {"timestamp", 1.0},
-                {"payload", {{"protocols", {2}}, {"client", {{"name", "n"}, {"version", "v"}, {"platform", "p"}}},
+                {"payload", {{"protocols", {3}}, {"client", {{"name", "n"}, {"version", "v"}, {"platform", "p"}}},
                              {"features", json::object{}}, {"resume_tokens", json::object{}}}}});
         const json::object reject = c.expect("session.reject");
         CHECK(payload(reject).at("code") == "session.unsupported_protocol");
-        CHECK(payload(reject).at("details").at("supported") == json::array{1});
+        CHECK(payload(reject).at("details").at("supported") == json::array{1, 2});
+        CHECK(payload(reject).at("details").at("client_protocols") == json::array{3});
+    }
+    SECTION("protocol 2 alone without the notify features it requires") {
+        ControlClient c(host.port());
+        c.send({{"type", "session.hello"}, {"version", 1}, {"frame_id", "h"}, {"timestamp", 1.0},
+                {"payload", {{"protocols", {2}}, {"client", {{"name", "n"}, {"version", "v"}, {"platform", "p"}}},
+                             {"features", {{"notify.scene", true}}}, {"resume_tokens", json::object{}}}}});
+        const json::object reject = c.expect("session.reject");  // in v1, as the hello was written
+        CHECK(payload(reject).at("code") == "session.unsupported_client");
+        CHECK(payload(reject).at("details").at("missing") == json::array{"notify.layers", "notify.stream"});
     }
     SECTION("a binary frame closes with 1003, an oversize one with 1009") {
         ControlClient binary(host.port());

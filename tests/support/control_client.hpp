@@ -1,5 +1,6 @@
-// A protocol-speaking test client: sends greenfield v1 frames and checks every frame the host
-// sends against the same validator the host uses (protocol::validate_frame). notify.stream
+// A protocol-speaking test client: sends v1 (greenfield spec) or v2 (napari-cuda's shipping
+// dialect) frames and checks every frame the host sends against that dialect's validator
+// (protocol::validate_frame, protocol::v2::validate_frame). notify.stream
 // arrives whenever the encoder starts or changes its stream, so next() passes over it unless
 // the client was made with keep_stream.
 #pragma once
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "protocol/server_frames.hpp"
+#include "protocol/v2/frame_validator.hpp"
 #include "support/ws_client.hpp"
 
 namespace scenehost::test {
@@ -18,8 +20,10 @@ namespace json = boost::json;
 
 class ControlClient {
 public:
-    explicit ControlClient(uint16_t port, ClientOptions options = {}, bool keep_stream = false)
-        : ws_(port, options), keep_stream_(keep_stream) {}
+    explicit ControlClient(uint16_t port, ClientOptions options = {}, bool keep_stream = false, int protocol = 1)
+        : ws_(port, options), keep_stream_(keep_stream), protocol_(protocol) {}
+
+    int protocol() const { return protocol_; }
 
     void send(const json::object &frame) { ws_.send_text(json::serialize(frame)); }
     void send_raw(const std::string &text) { ws_.send_text(text); }
@@ -30,13 +34,17 @@ public:
 
     void hello(json::object resume_tokens = {}, std::optional<std::string> token = std::nullopt) {
         json::object features{{"notify.scene", true}, {"notify.layers", true}, {"notify.stream", true}};
+        if (protocol_ == 2) {  // as napari-cuda's client asks
+            features["notify.dims"] = true;
+            features["notify.camera"] = true;
+        }
         for (const auto &kv : extra_features_) features[kv.key()] = kv.value();
-        json::object payload{{"protocols", {1}},
+        json::object payload{{"protocols", {protocol_}},
                              {"client", {{"name", "test-client"}, {"version", "1.0"}, {"platform", "linux"}}},
                              {"features", std::move(features)},
                              {"resume_tokens", std::move(resume_tokens)}};
         if (token) payload["auth"] = {{"type", "bearer"}, {"token", *token}};
-        send({{"type", "session.hello"}, {"version", 1}, {"frame_id", "hello-1"}, {"timestamp", 1.0},
+        send({{"type", "session.hello"}, {"version", protocol_}, {"frame_id", "hello-1"}, {"timestamp", 1.0},
               {"payload", std::move(payload)}});
     }
 
@@ -54,15 +62,15 @@ public:
         const std::string id = std::to_string(++counter_);
         json::object payload{{"scope", scope}, {"target", target}, {"key", key}, {"value", value}};
         if (base_version) payload["base_version"] = *base_version;
-        send({{"type", "state.update"}, {"version", 1}, {"session", session_}, {"frame_id", "state-" + id},
+        send({{"type", "state.update"}, {"version", protocol_}, {"session", session_}, {"frame_id", "state-" + id},
               {"intent_id", "intent-" + id}, {"timestamp", 1.0}, {"payload", std::move(payload)}});
         return "state-" + id;
     }
 
-    std::string command(std::string_view name, json::array args = {}) {
+    std::string command(std::string_view name, json::array args = {}, json::object kwargs = {}) {
         const std::string id = "cmd-" + std::to_string(++counter_);
-        send({{"type", "call.command"}, {"version", 1}, {"session", session_}, {"frame_id", id}, {"timestamp", 1.0},
-              {"payload", {{"command", name}, {"args", std::move(args)}, {"kwargs", json::object{}}}}});
+        send({{"type", "call.command"}, {"version", protocol_}, {"session", session_}, {"frame_id", id}, {"timestamp", 1.0},
+              {"payload", {{"command", name}, {"args", std::move(args)}, {"kwargs", std::move(kwargs)}}}});
         return id;
     }
 
@@ -75,7 +83,7 @@ public:
             }
             if (std::holds_alternative<TimedOut>(r)) FAIL("no frame within the read timeout");
             const std::string &text = std::get<Message>(r).text;
-            const auto problem = protocol::validate_frame(text);
+            const auto problem = protocol_ == 2 ? protocol::v2::validate_frame(text) : protocol::validate_frame(text);
             INFO(text);
             REQUIRE_FALSE(problem.has_value());
             json::object frame = json::parse(text).as_object();
@@ -108,6 +116,7 @@ public:
 private:
     WsClient ws_;
     bool keep_stream_;
+    int protocol_;
     std::string session_;
     json::object extra_features_;
     int counter_ = 0;

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -56,6 +57,14 @@ public:
     HostProcess &operator=(const HostProcess &) = delete;
 
     uint16_t port() const { return port_; }
+    // The port of a single-route listener ("control", "pixels"), as its own "listening on" line
+    // reported it (printed before the main one).
+    uint16_t port_of(std::string_view what) const {
+        const std::string line = "scenehost " + std::string(what) + " listening on 127.0.0.1:";
+        const auto at = output_.find(line);
+        if (at == std::string::npos) throw std::runtime_error("no " + line + " line in: " + output_);
+        return static_cast<uint16_t>(std::stoi(output_.substr(at + line.size())));
+    }
     pid_t pid() const { return pid_; }
     // SIGTERM and wait; returns the exit status.
     int stop() {
@@ -94,9 +103,11 @@ private:
             const ssize_t n = read(stdout_, buffer, sizeof buffer);
             if (n <= 0) break;
             text.append(buffer, size_t(n));
-            const auto at = text.find("listening on 127.0.0.1:");
+            constexpr std::string_view kMain = "scenehost listening on 127.0.0.1:";
+            const auto at = text.find(kMain);
             if (at != std::string::npos && text.find('\n', at) != std::string::npos) {
-                return static_cast<uint16_t>(std::stoi(text.substr(at + 23)));
+                output_ = text;
+                return static_cast<uint16_t>(std::stoi(text.substr(at + kMain.size())));
             }
         }
         throw std::runtime_error("scenehost did not report its port; output: " + text);
@@ -106,6 +117,7 @@ private:
     int stdout_ = -1;
     int status_ = 0;
     uint16_t port_ = 0;
+    std::string output_;  // stdout up to the main "listening on" line
 };
 
 }  // namespace scenehost::test

@@ -6,6 +6,8 @@
 
 #include "broadcast/broadcaster.hpp"
 #include "protocol/frame_validator.hpp"
+#include "protocol/handshake.hpp"
+#include "protocol/v2/frame_validator.hpp"
 
 using namespace scenehost;
 namespace json = boost::json;
@@ -22,10 +24,12 @@ struct Sent {
 
 class FakeRecipient final : public broadcast::Recipient {
 public:
-    explicit FakeRecipient(std::string id) : id_(std::move(id)) {}
+    FakeRecipient(std::string id, protocol::Dialect &dialect) : id_(std::move(id)), dialect_(&dialect) {}
     const std::string &id() const override { return id_; }
+    protocol::Dialect &dialect() const override { return *dialect_; }
     void send(std::string text, transport::SendClass send_class, std::string coalesce_key) override {
-        const auto problem = protocol::validate_frame(text);
+        const auto problem =
+            dialect_->version() == 2 ? protocol::v2::validate_frame(text) : protocol::validate_frame(text);
         INFO(text);
         CHECK_FALSE(problem.has_value());
         queued += text.size();
@@ -52,6 +56,7 @@ public:
 
 private:
     std::string id_;
+    protocol::Dialect *dialect_;
 };
 
 const json::object &payload(const json::object &frame) { return frame.at("payload").as_object(); }
@@ -59,7 +64,7 @@ const json::object &payload(const json::object &frame) { return frame.at("payloa
 struct Fixture {
     base::ManualClock clock;
     store::SceneStore store{clock};
-    protocol::FrameBuilder builder{clock};
+    protocol::Dialects dialects{clock, true};
     std::optional<broadcast::Broadcaster> broadcaster;
     std::deque<FakeRecipient> recipients;
 
@@ -77,7 +82,7 @@ struct Fixture {
                                              {"camera", Publication::napari_camera},
                                              {"view", Publication::napari_scene},
                                              {"notes", Publication::state}},
-                            builder, clock, replay_budget_bytes);
+                            clock, replay_budget_bytes);
     }
     ~Fixture() {
         for (const FakeRecipient &r : recipients) broadcaster->leave(r);
@@ -88,8 +93,9 @@ struct Fixture {
         return store.apply(scope, std::span(&w, 1), {"tester", "state.update"});
     }
     // A new recipient; it drops its baseline unless told to keep it.
-    FakeRecipient &join(broadcast::Subscription subscription = {}, bool keep_baseline = false) {
-        FakeRecipient &r = recipients.emplace_back("s" + std::to_string(recipients.size()));
+    FakeRecipient &join(broadcast::Subscription subscription = {}, bool keep_baseline = false, int version = 1) {
+        FakeRecipient &r = recipients.emplace_back("s" + std::to_string(recipients.size()),
+                                                   version == 2 ? dialects.v2() : dialects.v1());
         broadcaster->join(r, subscription);
         if (!keep_baseline) r.sent.clear();
         return r;
@@ -164,7 +170,7 @@ TEST_CASE("a write to one scope never resets another topic: a resume replays eac
     f.publish(f.write("layer", "l1", "opacity", 0.3), &writer);
     f.publish(f.write("dims", "main", "current_step", json::array{4, 0}), &writer);
 
-    FakeRecipient &back = f.recipients.emplace_back("back");
+    FakeRecipient &back = f.recipients.emplace_back("back", f.dialects.v1());
     CHECK(f.broadcaster->join(back, seen));
     CHECK(back.types() == std::vector<std::string>{"notify.layers", "notify.state", "notify.dims", "notify.camera"});
     const json::object layers = back.expect("notify.layers");
@@ -183,7 +189,7 @@ TEST_CASE("a resume without a token for every topic it takes gets the composed s
     const std::string scene_token(first.expect("notify.scene").at("delta_token").as_string());
     f.publish(f.write("layer", "l1", "opacity", 0.2), &first);
     const std::string layers_token(first.expect("notify.layers").at("delta_token").as_string());
-    FakeRecipient &r = f.recipients.emplace_back("r");
+    FakeRecipient &r = f.recipients.emplace_back("r", f.dialects.v1());
     // It asks for notify.state now but has no token for it.
     CHECK_FALSE(f.broadcaster->join(r, {.state_topic = true, .tokens = {{Topic::scene, scene_token}, {Topic::layers, layers_token}}}));
     CHECK(r.types() == std::vector<std::string>{"notify.scene"});
@@ -254,7 +260,7 @@ TEST_CASE("a paced replay skips live deltas of its topic and delivers them from 
     const std::string from(reader.expect("notify.layers").at("delta_token").as_string());
     for (int i = 2; i <= 6; ++i) f.publish(f.write("layer", "l1", "opacity", i / 100.0), &writer);
 
-    FakeRecipient &back = f.recipients.emplace_back("back");
+    FakeRecipient &back = f.recipients.emplace_back("back", f.dialects.v1());
     f.broadcaster->join(back, {.state_topic = false, .tokens = {{Topic::scene, scene_token}, {Topic::layers, from}}});
     const size_t first_part = back.sent.size();
     CHECK(first_part >= 1);

@@ -69,10 +69,10 @@ TEST_CASE("every builder's output validates") {
         b.scene(s, {{"viewer", json::object{}}, {"layers", json::array{}}}, "tok-0", std::string("intent-1")),
         b.layers(s, {"layer-0", {{"opacity", 0.5}, {"volume.mode", "mip"}}, 12}, 4, "tok-4", std::string("intent-1")),
         b.layers(s, {"layer-0", {{"visible", false}}, 13}, 5, "tok-5", std::nullopt),
-        b.layers_from_payload(s, FrameBuilder::layers_payload({"layer-1", {{"gamma", 2.0}}, 3}), 6, "tok-6",
+        b.layers_from_payload(s, layers_payload({"layer-1", {{"gamma", 2.0}}, 3}), 6, "tok-6",
                               std::nullopt),
         b.stream(s, stream, 1, "tok-s"),
-        b.stream_from_payload(s, FrameBuilder::stream_payload(stream), 2, "tok-s2"),
+        b.stream(s, stream_payload(stream), 2, "tok-s2"),
         b.dims(s,
                {{31, 0, 0},
                 2,
@@ -85,8 +85,9 @@ TEST_CASE("every builder's output validates") {
                std::string("intent-2")),
         b.dims(s, {{0}, 3, "volume", "baseline", std::nullopt, std::nullopt, std::nullopt, 1}, std::nullopt),
         b.camera(s, {"orbit", {{"d_az_deg", 5.0}, {"d_el_deg", 0.0}}, "state.update", json::object{{"zoom", 1.0}}, 9},
-                 std::string("intent-3")),
-        b.camera(s, {"reset", nullptr, "state.update", std::nullopt, 10}, std::nullopt),
+                 std::string("intent-3"))
+            .front(),
+        b.camera(s, {"reset", nullptr, "state.update", std::nullopt, 10}, std::nullopt).front(),
         b.telemetry(s, {16.6, 4.2, 1}),
         b.error(s, {"protocol", "protocol.invalid_json", "frame is not valid JSON", "warning",
                     json::object{{"field", ""}}}),
@@ -95,9 +96,9 @@ TEST_CASE("every builder's output validates") {
         b.ack_rejected(s, "intent-88b4", "state-88b4", {"state.conflict", "stale", json::object{{"version", 4}}}, 4),
         b.ack_rejected(s, "intent-88b4", "state-88b4", {"state.forbidden", "read-only", std::nullopt}, std::nullopt),
         b.reply_command(s, "cmd-02f9", nullptr),
-        b.reply_command(s, "cmd-02f9", json::object{{"entries", json::array{}}}, "idem-1"),
+        b.reply_command(s, "cmd-02f9", json::object{{"entries", json::array{}}}),
         b.error_command(s, "cmd-02f9", "command.retryable", "Keyframe already pending",
-                        json::object{{"retry_after_ms", 250}}, "idem-2"),
+                        json::object{{"retry_after_ms", 250}}),
         b.error_command(s, "cmd-02f9", "command.not_found", "no command 'x'", std::nullopt),
     };
     std::set<std::string> types;
@@ -158,7 +159,6 @@ TEST_CASE("spec §6.2 / §6.3 command replies round-trip") {
     CHECK(checked(f.builder.error_command(kSession, "cmd-02f9", "command.retryable", "Keyframe already pending",
                                           json::object{{"retry_after_ms", 250}}))
               .at("payload") == payload_of(kSpecErrorCommand));
-    CHECK(checked(f.builder.reply_command(kSession, "c", 1, "idem-1")).at("payload").at("idempotency_key") == "idem-1");
 }
 
 TEST_CASE("notify.dims / notify.camera: the intent_id, else a short frame_id, never both") {
@@ -166,14 +166,14 @@ TEST_CASE("notify.dims / notify.camera: the intent_id, else a short frame_id, ne
     const DimsState dims{{1, 0}, 2, "plane", "state.update", std::nullopt, std::nullopt, std::nullopt, 3};
     const CameraUpdate camera{"pan", {{"dx_px", 4}, {"dy_px", 0}}, "state.update", std::nullopt, 5};
     for (const json::object &frame : {checked(f.builder.dims(kSession, dims, std::string("intent-88b4"))),
-                                      checked(f.builder.camera(kSession, camera, std::string("intent-88b4")))}) {
+                                      checked(f.builder.camera(kSession, camera, std::string("intent-88b4")).front())}) {
         CHECK(frame.at("intent_id") == "intent-88b4");
         CHECK_FALSE(frame.contains("frame_id"));
         CHECK_FALSE(frame.contains("seq"));
         CHECK_FALSE(frame.contains("delta_token"));
     }
     for (const json::object &frame : {checked(f.builder.dims(kSession, dims, std::nullopt)),
-                                      checked(f.builder.camera(kSession, camera, std::nullopt))}) {
+                                      checked(f.builder.camera(kSession, camera, std::nullopt).front())}) {
         const std::string_view id = frame.at("frame_id").as_string();
         CHECK(id.size() == 8);
         CHECK(id.find_first_not_of("0123456789abcdef") == std::string_view::npos);

@@ -1,0 +1,182 @@
+// v2 payload rules where they differ from v1 (welcome, notify.layers, notify.dims,
+// notify.camera, ack.state); the rest are v1's, checked by the v1 validator.
+#include "protocol/v2/frame_validator.hpp"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+
+#include "protocol/client_frames.hpp"
+#include "protocol/envelope.hpp"
+#include "protocol/frame_validator.hpp"
+#include "protocol/payload_reader.hpp"
+
+namespace scenehost::protocol::v2 {
+namespace {
+
+namespace json = boost::json;
+constexpr Need kRequired = Need::required;
+constexpr Need kOptional = Need::optional;
+
+bool integers(const json::array &a) {
+    return std::all_of(a.begin(), a.end(), [](const json::value &v) { return as_int64(v).has_value(); });
+}
+
+void int_list(PayloadReader &r, std::string_view key, Need need) {
+    if (const json::array *a = r.array(key, need); a && !integers(*a)) r.fail(key, "must hold only integers");
+}
+
+void check_welcome(PayloadReader &r, const Envelope &envelope) {
+    r.only({"protocol_version", "session", "features"}, "session.welcome");
+    if (auto v = r.integer("protocol_version", kRequired); v && *v != 2) r.fail("protocol_version", "must be 2");
+    if (const json::object *session = r.object("session", kRequired)) {
+        PayloadReader s = r.nested(*session, "session");
+        s.only({"id", "heartbeat_s", "ack_timeout_ms"}, "session.welcome");
+        if (auto id = s.nonempty("id", kRequired); id && *id != envelope.session) {
+            s.fail("id", "must equal the envelope field 'session'");
+        }
+        s.number("heartbeat_s", kRequired);
+        s.integer("ack_timeout_ms", kOptional);
+    }
+    const json::object *features = r.object("features", kRequired);
+    if (features == nullptr) return;
+    PayloadReader all = r.nested(*features, "features");
+    for (const auto &entry : *features) {
+        if (!entry.value().is_object()) return all.fail(entry.key(), "must be an object");
+        PayloadReader f = all.nested(entry.value().get_object(), entry.key());
+        f.only({"enabled", "version", "resume", "commands", "resume_state"}, "session.welcome");
+        f.boolean("enabled", kRequired);
+        f.integer("version", kOptional);
+        f.boolean("resume", kOptional);
+        f.array("commands", kOptional);
+        if (const json::object *state = f.object("resume_state", kOptional)) {
+            PayloadReader rs = f.nested(*state, "resume_state");
+            rs.only({"seq", "delta_token"}, "session.welcome");
+            rs.count("seq", kRequired);
+            rs.string("delta_token", kRequired);
+        }
+    }
+}
+
+void check_layers(PayloadReader &r, const json::object &p) {
+    r.only({"layer_id", "controls", "metadata", "data", "thumbnail", "removed"}, "notify.layers");
+    r.nonempty("layer_id", kRequired);
+    bool any = false;
+    for (std::string_view section : {"controls", "metadata", "data", "thumbnail"}) {
+        any = any || p.contains(section);
+        if (const json::object *o = r.object(section, kOptional); o && o->empty()) {
+            r.fail(section, "must not be empty when present (napari-cuda's builder drops empty sections)");
+        }
+    }
+    if (auto removed = r.boolean("removed", kOptional)) {
+        any = true;
+        if (!*removed) r.fail("removed", "is only ever true");
+    }
+    if (!any) r.fail("layer_id", "needs at least one of controls, metadata, data, thumbnail or removed beside it");
+}
+
+void check_dims(PayloadReader &r) {
+    r.only({"step", "current_step", "levels", "current_level", "mode", "ndisplay", "level_shapes", "downgraded",
+            "axis_labels", "order", "displayed", "labels"},
+           "notify.dims");
+    int_list(r, "step", kRequired);
+    int_list(r, "current_step", kOptional);
+    if (const json::array *levels = r.array("levels", kRequired)) {
+        for (const json::value &level : *levels) {
+            if (!level.is_object()) return r.fail("levels", "must hold only objects");
+        }
+    }
+    const auto current = r.integer("current_level", kRequired);
+    r.one_of("mode", kRequired, {"plane", "volume"});
+    if (auto n = r.integer("ndisplay", kRequired); n && *n != 2 && *n != 3) r.fail("ndisplay", "must be 2 or 3");
+    if (const json::array *shapes = r.array("level_shapes", kRequired)) {
+        for (const json::value &shape : *shapes) {
+            if (!shape.is_array() || !integers(shape.get_array())) {
+                return r.fail("level_shapes", "must hold arrays of integers");
+            }
+        }
+        // napari-cuda's dims mirror asserts it.
+        if (current && (*current < 0 || size_t(*current) >= shapes->size())) {
+            r.fail("current_level", "must index level_shapes");
+        }
+    }
+    r.boolean("downgraded", kOptional);
+    for (std::string_view key : {"axis_labels", "labels"}) {
+        if (const json::array *a = r.array(key, kOptional)) {
+            for (const json::value &v : *a) {
+                if (!v.is_string()) return r.fail(key, "must hold only strings");
+            }
+        }
+    }
+    int_list(r, "order", kOptional);
+    int_list(r, "displayed", kOptional);
+}
+
+void check_camera(PayloadReader &r, const json::object &p) {
+    r.only({"mode", "origin", "delta", "state"}, "notify.camera");
+    r.nonempty("mode", kRequired);
+    r.nonempty("origin", kRequired);
+    r.object("delta", kOptional);
+    r.object("state", kOptional);
+    if (!p.contains("delta") && !p.contains("state")) r.fail("mode", "needs delta or state beside it");
+}
+
+void check_ack(PayloadReader &r, const json::object &p) {
+    r.only({"intent_id", "in_reply_to", "status", "applied_value", "error", "version"}, "ack.state");
+    r.nonempty("intent_id", kRequired);
+    r.nonempty("in_reply_to", kRequired);
+    const auto status = r.one_of("status", kRequired, {"accepted", "rejected"});
+    // napari-cuda's client refuses an accepted ack without an integer version.
+    r.integer("version", status == "accepted" ? kRequired : kOptional);
+    if (status == "accepted" && p.contains("error")) r.fail("error", "is forbidden when status is \"accepted\"");
+    if (status != "rejected") return;
+    if (const json::object *error = r.object("error", kRequired)) {
+        PayloadReader e = r.nested(*error, "error");
+        e.nonempty("code", kRequired);
+        e.string("message", kRequired);
+        e.object("details", kOptional);
+    }
+}
+
+}  // namespace
+
+std::optional<ProtocolError> validate_payload(const Envelope &envelope, const json::object &payload) {
+    std::optional<FieldProblem> problem;
+    PayloadReader r(payload, "payload", problem);
+    switch (envelope.type) {
+        case FrameType::session_welcome: check_welcome(r, envelope); break;
+        case FrameType::notify_layers: check_layers(r, payload); break;
+        case FrameType::notify_dims: check_dims(r); break;
+        case FrameType::notify_camera: check_camera(r, payload); break;
+        case FrameType::ack_state: check_ack(r, payload); break;
+        default:
+            if (direction(envelope.type) == Direction::client_to_server) {
+                auto read = read_client_payload(envelope.type, payload, kClientV2);
+                if (auto *bad = std::get_if<FieldProblem>(&read)) problem = std::move(*bad);
+                break;
+            }
+            return protocol::validate_payload(envelope, payload);  // the same as v1's
+    }
+    if (!problem) return std::nullopt;
+    return ProtocolError{std::string(kInvalidPayload), std::move(problem->message), std::move(problem->field),
+                         envelope.type,                envelope.frame_id,           envelope.intent_id};
+}
+
+std::optional<ProtocolError> validate_frame(const json::object &frame, Direction expected) {
+    auto envelope = read_envelope(frame, expected, kEnvelopeV2);
+    if (auto *problem = std::get_if<ProtocolError>(&envelope)) return std::move(*problem);
+    return v2::validate_payload(std::get<Envelope>(envelope), frame.find("payload")->value().get_object());
+}
+
+std::optional<ProtocolError> validate_frame(std::string_view text, Direction expected) {
+    json::error_code error;
+    const json::value document = json::parse(text, error);
+    if (error) {
+        return ProtocolError{std::string(kInvalidJson), "frame is not valid JSON: " + error.message(), "", {}, {}, {}};
+    }
+    if (!document.is_object()) {
+        return ProtocolError{std::string(kInvalidJson), "frame must be a JSON object", "", {}, {}, {}};
+    }
+    return v2::validate_frame(document.get_object(), expected);
+}
+
+}  // namespace scenehost::protocol::v2
