@@ -75,7 +75,7 @@ void IntentLane::update(const Sender &sender, const protocol::Envelope &envelope
     const auto &accepted = std::get<Accepted>(*outcome);
     // The ack first; only then the notifies it caused.
     r.send(r.dialect().ack_accepted(r.id(), intent_id, frame_id,
-                                    r.dialect().ack_value(address, update.value, accepted.applied_value),
+                                    r.dialect().ack_value(address, update.value, accepted.applied_value, engine_.store()),
                                     accepted.version));
     if (!accepted.changes.changes.empty()) {
         broadcaster_.publish(accepted.changes, {&r, intent_id, address.key, &update.value});
@@ -137,7 +137,7 @@ void IntentLane::command(const Sender &sender, const protocol::Envelope &envelop
     // The reply first, then the notifies of the change (spec §15, "command success").
     const auto &accepted = std::get<Accepted>(*outcome);
     r.send(r.dialect().reply_command(r.id(), frame_id,
-                                  json::object{{"applied_value", accepted.applied_value}, {"version", accepted.version}}));
+                                  protocol::intent_command_result(accepted.applied_value, accepted.version)));
     if (!accepted.changes.changes.empty()) broadcaster_.publish(accepted.changes, {&r, frame_id, c.address.key, &c.value});
 }
 

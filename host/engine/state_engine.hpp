@@ -76,6 +76,8 @@ public:
 
     // Whether a reducer owns `scope`.
     bool has_scope(std::string_view scope) const { return plugins_.reducer(scope) != nullptr; }
+    const store::SceneStore &store() const { return store_; }
+
     // Applies one intent: reducer, audit line, then the store. NotRecorded leaves the store as it was.
     Outcome apply(const Intent &intent, const IntentSource &source);
     // Audits an intent refused at the boundary; the reason when the log could not record it.

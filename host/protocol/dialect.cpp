@@ -10,6 +10,10 @@ namespace scenehost::protocol {
 
 namespace json = boost::json;
 
+json::object intent_command_result(const json::value &applied_value, uint64_t version) {
+    return {{"applied_value", applied_value}, {"version", version}};
+}
+
 json::object layers_payload(const LayersDelta &delta) {
     return {{"layer_id", delta.layer_id}, {"changes", delta.changes}, {"version", delta.version}};
 }

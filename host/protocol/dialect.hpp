@@ -147,6 +147,9 @@ struct StateRejection {
     std::optional<boost::json::object> details{};
 };
 
+// reply.command's result for a command that is an intent (camera.reset): what it applied.
+boost::json::object intent_command_result(const boost::json::value &applied_value, uint64_t version);
+
 // The history payloads of the internal model.
 boost::json::object layers_payload(const LayersDelta &delta);
 boost::json::object stream_payload(const StreamConfig &config);
@@ -224,9 +227,9 @@ public:
     virtual std::string error(std::string_view session, const ErrorNotice &notice) = 0;
 
     // What an accepted ack reports as applied_value for an intent at `address` that asked for
-    // `requested` and stored `applied`.
+    // `requested` and stored `applied` (the store after the change).
     virtual boost::json::value ack_value(const IntentAddress &address, const boost::json::value &requested,
-                                         const boost::json::value &applied) const = 0;
+                                         const boost::json::value &applied, const store::SceneStore &store) const = 0;
     virtual std::string ack_accepted(std::string_view session, std::string_view intent_id,
                                      std::string_view in_reply_to, const boost::json::value &applied_value,
                                      uint64_t version) = 0;

@@ -54,8 +54,8 @@ public:
     std::string error(std::string_view session, const ErrorNotice &notice) override;
 
     // The value as stored (after the reducer normalised it).
-    boost::json::value ack_value(const IntentAddress &, const boost::json::value &,
-                                 const boost::json::value &applied) const override {
+    boost::json::value ack_value(const IntentAddress &, const boost::json::value &, const boost::json::value &applied,
+                                 const store::SceneStore &) const override {
         return applied;
     }
     std::string ack_accepted(std::string_view session, std::string_view intent_id, std::string_view in_reply_to,

@@ -157,11 +157,16 @@ TEST_CASE("§10.4 §10.6 notify.dims: step, levels, current_level, level_shapes,
     CHECK_FALSE(dims.contains("version"));
     const int64_t axis0 = dims.at("step").at(0).to_number<int64_t>();
     c.update("dims", "0", "step", 1);
-    CHECK(payload(c.expect("ack.state")).at("status") == "accepted");
+    const json::object ack = c.expect("ack.state");
+    CHECK(payload(ack).at("status") == "accepted");
+    CHECK(payload(ack).at("applied_value") == axis0 + 1);  // the axis's index, as napari-cuda's client records it
     const json::object moved = c.expect("notify.dims");
     CHECK(payload(moved).at("step").at(0).to_number<int64_t>() == axis0 + 1);
     CHECK_FALSE(moved.contains("intent_id"));  // napari-cuda's dims mirror never sets it
     CHECK(moved.at("frame_id").as_string().size() == 8);
+    c.update("dims", "z", "index", 2);  // an axis by its label
+    CHECK(payload(c.expect("ack.state")).at("applied_value") == 2);
+    CHECK(payload(c.expect("notify.dims")).at("step").at(0) == 2);
 }
 
 TEST_CASE("§10.5 notify.camera: the operation with its intent, then the pose") {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/json/parse.hpp>
+#include <charconv>
 #include <fmt/format.h>
 #include <utility>
 
@@ -196,9 +197,26 @@ std::string FrameBuilder::error(std::string_view session, const ErrorNotice &n) 
 }
 
 json::value FrameBuilder::ack_value(const IntentAddress &address, const json::value &requested,
-                                   const json::value &applied) const {
+                                   const json::value &applied, const store::SceneStore &store) const {
+    if (address.scope == "dims" && (address.key == "index" || address.key == "step") && applied.is_array()) {
+        // The target is an axis index or label (the reducer accepted it, so it names an axis).
+        const json::array &steps = applied.get_array();
+        std::optional<size_t> axis;
+        size_t n = 0;
+        if (std::from_chars(address.target.data(), address.target.data() + address.target.size(), n).ec == std::errc() &&
+            n < steps.size()) {
+            axis = n;
+        } else if (const store::Record *labels = store.find("dims", "main", "axis_labels"); labels != nullptr) {
+            const json::array &names = labels->value.as_array();
+            const auto it = std::find(names.begin(), names.end(), json::value(address.target));
+            if (it != names.end()) axis = size_t(it - names.begin());
+        }
+        if (axis && *axis < steps.size()) return steps[*axis];
+        return applied;
+    }
     if (address.scope != "camera") return applied;
-    if (address.key == "pan" || address.key == "orbit" || (address.key == "zoom" && requested.is_object())) {
+    if (address.key == "pan" || address.key == "orbit" || address.key == "set" ||
+        (address.key == "zoom" && requested.is_object())) {
         return requested;
     }
     if (address.key == "reset" || address.key == "fit") {

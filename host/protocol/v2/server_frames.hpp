@@ -53,10 +53,11 @@ public:
     std::string telemetry(std::string_view session, const Telemetry &telemetry) override;
     std::string error(std::string_view session, const ErrorNotice &notice) override;
 
-    // napari-cuda acks a relative camera operation (pan, orbit, an anchored zoom, reset) with
-    // the operation as given, a reset as {reason}; anything else with the value as stored.
+    // napari-cuda acks what its client's ledger records for the address it wrote: a camera
+    // operation (pan, orbit, an anchored zoom, set) as given, a reset as {reason}, a dims
+    // index or step as the axis's new index; anything else as stored.
     boost::json::value ack_value(const IntentAddress &address, const boost::json::value &requested,
-                                 const boost::json::value &applied) const override;
+                                 const boost::json::value &applied, const store::SceneStore &store) const override;
     std::string ack_accepted(std::string_view session, std::string_view intent_id, std::string_view in_reply_to,
                              const boost::json::value &applied_value, uint64_t version) override;
     std::string ack_rejected(std::string_view session, std::string_view intent_id, std::string_view in_reply_to,

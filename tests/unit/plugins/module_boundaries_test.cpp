@@ -56,3 +56,24 @@ TEST_CASE("no shipped scope or key name is spelled in the session, router, engin
     }
     CHECK(files >= 10);
 }
+
+// Every wire shape stays in host/protocol: no other module names a dialect's module, asks a
+// dialect its version, or writes a frame's envelope version.
+TEST_CASE("no dialect is named or tested for outside host/protocol") {
+    size_t files = 0;
+    for (const auto &entry : fs::recursive_directory_iterator(fs::path(SCENEHOST_SOURCE_DIR) / "host")) {
+        const fs::path &path = entry.path();
+        if (path.extension() != ".cpp" && path.extension() != ".hpp") continue;
+        if (path.string().find("/host/protocol/") != std::string::npos) continue;
+        ++files;
+        const std::string text = read(path);
+        INFO(path.string());
+        CHECK(text.find("protocol/v2/") == std::string::npos);
+        CHECK(text.find("v2::") == std::string::npos);
+        CHECK(text.find("version() ==") == std::string::npos);
+        if (path.string().find("/host/store/") == std::string::npos) {  // the audit log's lines are its own format
+            CHECK(text.find("\"version\"") == std::string::npos);
+        }
+    }
+    CHECK(files >= 50);
+}
