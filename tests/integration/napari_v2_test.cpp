@@ -475,3 +475,18 @@ TEST_CASE("§10.22 §10.23 napari-cuda's ports: control at any path on one, pixe
     CHECK(at == message.payload.size());
     CHECK(units >= 3);  // SPS, PPS, IDR slice
 }
+
+TEST_CASE("napari-cuda's ports take the host's TLS and bearer tokens like the main listener") {
+    const std::string tls_dir = SCENEHOST_TEST_TLS_DIR;
+    HostProcess host(control_only({"--control-listen", "127.0.0.1:0", "--tls-cert", tls_dir + "/cert.pem",
+                                   "--tls-key", tls_dir + "/key.pem", "--token", "s3cret"}));
+    ClientOptions tls;
+    tls.path = "/";
+    tls.tls = true;
+    ControlClient refused(host.port_of("control"), tls, false, 2);
+    refused.hello();
+    CHECK(payload(refused.expect("session.reject")).at("code") == "session.unauthorized");
+    ControlClient admitted(host.port_of("control"), tls, false, 2);
+    CHECK(admitted.handshake({}, "s3cret").at("version") == 2);
+    admitted.expect("notify.scene");
+}

@@ -279,3 +279,41 @@ TEST_CASE("a paced replay skips live deltas of its topic and delivers them from 
     CHECK(seqs == std::vector<uint64_t>{2, 3, 4, 5, 6, 7});
     CHECK(back.sent.back().frame.at("type") == "notify.camera");
 }
+
+TEST_CASE("two dialects: each member gets the publication in its own, with its dialect's attribution") {
+    Fixture f;
+    FakeRecipient &v1_origin = f.join();
+    FakeRecipient &v1_other = f.join();
+    FakeRecipient &v2_a = f.join({}, false, 2);
+    FakeRecipient &v2_b = f.join({}, false, 2);
+    f.publish(f.write("layer", "l1", "opacity", 0.25), &v1_origin, "i-9");
+    const json::object a = v1_origin.expect("notify.layers");
+    const json::object b = v1_other.expect("notify.layers");
+    CHECK(a.at("intent_id") == "i-9");
+    CHECK_FALSE(b.contains("intent_id"));  // spec §5.3
+    CHECK(payload(b).at("changes") == json::object{{"opacity", 0.25}});
+    for (FakeRecipient *r : {&v2_a, &v2_b}) {
+        const json::object n = r->expect("notify.layers");
+        CHECK(n.at("version") == 2);
+        CHECK(n.at("intent_id") == "i-9");  // napari-cuda: the originator's intent to everyone
+        CHECK(payload(n) == json::object{{"layer_id", "l1"}, {"controls", {{"opacity", 0.25}}}});
+        CHECK(n.at("seq") == a.at("seq"));
+        CHECK(n.at("delta_token") == a.at("delta_token"));
+    }
+    // A change v2 shows nothing of in 2D still reaches v1, and advances the topic for both.
+    f.publish(f.write("volume", "l1", "sample_step", 2.0), &v2_a, "i-10");
+    CHECK(payload(v1_other.expect("notify.layers")).at("changes") == json::object{{"volume.sample_step", 2.0}});
+    CHECK(v2_a.sent.empty());
+    CHECK(v2_b.sent.empty());
+}
+
+TEST_CASE("a v2 member's baseline: notify.scene, notify.dims, one notify.layers per layer at the current cursor") {
+    Fixture f;
+    FakeRecipient &r = f.join({}, true, 2);
+    CHECK(r.types() == std::vector<std::string>{"notify.scene", "notify.dims", "notify.layers"});
+    r.expect("notify.scene");
+    CHECK(payload(r.expect("notify.dims")).at("level_shapes") == json::array{json::array{1, 1}});
+    const json::object layer = r.expect("notify.layers");
+    CHECK(payload(layer) == json::object{{"layer_id", "l1"}, {"controls", {{"opacity", 1.0}}}});
+    CHECK(layer.at("delta_token").as_string() == f.broadcaster->cursor(Topic::layers).delta_token);
+}
