@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the host and its plugins (Release) and starts `scenehost serve --demo`.
+# Builds the host and its plugins (Release) and starts `scenehost serve --demo`, with napari-cuda's
+# two ports (control 8081, pixels 8082) beside the main listener for napari-cuda's own client.
 # Installs what it needs first. Extra arguments go to `scenehost serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,4 +9,4 @@ bash packaging/install-deps.sh
 build=${SCENEHOST_BUILD_DIR:-build-release}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$build" -j "$(nproc)" --target scenehost_runtime
-exec "$build/bin/scenehost" serve --demo "$@"
+exec "$build/bin/scenehost" serve --demo --napari-cuda-ports "$@"

@@ -67,7 +67,8 @@ private:
         const bool upgrade = websocket::is_upgrade(request);
         const bool health = request.method() == http::verb::get && target == "/healthz";
         const Routes routes = config_.routes;
-        if (upgrade && (routes == Routes::control || (routes == Routes::all && target == "/control"))) {
+        // "/" too: napari-cuda's control client asks for the root of whatever port it is given.
+        if (upgrade && (routes == Routes::control || (routes == Routes::all && (target == "/control" || target == "/")))) {
             std::make_shared<WebSocketConnection<Stream>>(
                 std::move(stream_), config_, Channel::control,
                 [&control = control_](std::shared_ptr<Connection> c) { return control.on_connect(std::move(c)); }, peer_)

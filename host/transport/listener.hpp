@@ -1,5 +1,5 @@
 // Accepts TCP connections (plain or TLS) on one io_context and serves HTTP on them:
-// GET /healthz answers "ok"; GET /control upgrades to the control WebSocket, GET /pixels (with
+// GET /healthz answers "ok"; GET /control (and GET /) upgrades to the control WebSocket, GET /pixels (with
 // an optional query the pixel endpoint checks) to the pixel WebSocket; a listener configured for
 // one route (napari-cuda's ports) upgrades any path to it.
 #pragma once

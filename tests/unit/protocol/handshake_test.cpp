@@ -54,7 +54,7 @@ TEST_CASE("negotiate: the highest protocol both sides speak") {
     CHECK(f.accepted(hello(2, {1})) == 1);
 }
 
-TEST_CASE("negotiate: 2 needs napari-cuda's notify features; a client that also speaks 1 gets 1") {
+TEST_CASE("negotiate: 2 needs napari-cuda's notify features, a client that also speaks 1 gets 1") {
     Fixture f;
     CHECK(f.accepted(hello(2, {1, 2}, {{"notify.scene", true}})) == 1);
     const HelloRefused r = f.refused(hello(2, {2}, {{"notify.scene", true}, {"notify.layers", false}}));

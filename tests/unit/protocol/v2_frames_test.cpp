@@ -107,7 +107,7 @@ TEST_CASE("v2 dims: step twice, the pyramid, index space 0, no v1 fields") {
                             {"level_shapes", {{8, 16}, {4, 8}}}});
 }
 
-TEST_CASE("v2 camera: the operation with the intent, then the pose without; a baseline is the pose alone") {
+TEST_CASE("v2 camera: the operation with the intent, then the pose without, a baseline the pose alone") {
     Fixture f;
     const CameraUpdate reset{"reset", nullptr, std::string(kCameraFromIntent), json::object{{"zoom", 2.0}}, 3};
     const auto frames = f.builder.camera(kSession, reset, std::string("i-7"));
