@@ -99,6 +99,7 @@ std::variant<json::object, ListingError> DataRoots::listdir(const json::array &a
     fs::path requested = roots_.front();
     if (const json::value *path = kwargs.if_contains("path"); path != nullptr && !path->is_null()) {
         if (!path->is_string()) return invalid("'path' must be a string");
+        if (path->get_string().find('\0') != json::string::npos) return invalid("'path' must not contain NUL");
         if (!path->get_string().empty()) {
             const fs::path given(std::string(path->get_string()));
             requested = given.is_absolute() ? given : roots_.front() / given;

@@ -270,6 +270,17 @@ TEST_CASE("§10.12 §10.13 v2 refusals are v2 frames with napari-cuda's codes") 
     }
 }
 
+TEST_CASE("the single listener: a v2 client at /control or at / (napari-cuda's client asks for the root)") {
+    HostProcess host(control_only());
+    for (std::string path : {"/control", "/"}) {
+        ClientOptions at;
+        at.path = path;
+        V2 v2(host.port(), {}, at);
+        CHECK(v2.welcome.at("version") == 2);
+        baseline(v2.client, 2);
+    }
+}
+
 TEST_CASE("negotiation: both protocols offered gets 2, also from a v1 envelope") {
     HostProcess host(control_only());
     ControlClient c(host.port());
@@ -375,6 +386,8 @@ TEST_CASE("§10.18 §10.19 commands: the catalogue, args defaulted, fs.listdir c
     CHECK(payload(next_of(c, "error.command")).at("code") == "fs.not_found");
     c.command("fs.listdir", {}, {{"path", "notes.txt"}});
     CHECK(payload(next_of(c, "error.command")).at("message") == "Path is not a directory");
+    c.command("fs.listdir", {}, {{"path", std::string("plain\0/../..", 12)}});
+    CHECK(payload(next_of(c, "error.command")).at("code") == "command.invalid");
     c.command("fs.listdir", {}, {{"only", ".zarr"}});
     CHECK(payload(next_of(c, "error.command")).at("code") == "command.invalid");
     fs::remove_all(root);
