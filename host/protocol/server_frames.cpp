@@ -28,33 +28,29 @@ ParsedFrame FrameBuilder::parse(std::string_view text) const {
     return std::get<ProtocolError>(std::move(parsed));
 }
 
-std::string FrameBuilder::finish(const Envelope &envelope, const json::object &payload) const {
-    if (!validates_output()) return write_frame(envelope, payload);
-    std::optional<ProtocolError> problem = check_envelope(envelope);
-    if (!problem) problem = validate_payload(envelope, payload);
+std::string FrameBuilder::finish(const Frame &f) const {
+    if (!validates_output()) return write_frame(f.envelope, f.payload);
+    std::optional<ProtocolError> problem = check_envelope(f.envelope);
+    if (!problem) problem = validate_payload(f.envelope, f.payload);
     SCENEHOST_ASSERT(!problem, fmt::format("the host builds only valid frames; this {} breaks: {}",
-                                           type_name(envelope.type), problem->message));
-    return write_frame(envelope, payload);
+                                           type_name(f.envelope.type), problem->message));
+    return write_frame(f.envelope, f.payload);
 }
 
 std::string FrameBuilder::welcome(const Welcome &w) {
-    const Frame f = welcome_frame(w);
-    return finish(f.envelope, f.payload);
+    return finish(welcome_frame(w));
 }
 
 std::string FrameBuilder::reject(const Reject &r) {
-    const Frame f = reject_frame(r);
-    return finish(f.envelope, f.payload);
+    return finish(reject_frame(r));
 }
 
 std::string FrameBuilder::heartbeat(std::string_view session) {
-    const Frame f = heartbeat_frame(session);
-    return finish(f.envelope, f.payload);
+    return finish(heartbeat_frame(session));
 }
 
 std::string FrameBuilder::goodbye(std::string_view session, const GoodbyeInfo &info) {
-    const Frame f = goodbye_frame(session, info);
-    return finish(f.envelope, f.payload);
+    return finish(goodbye_frame(session, info));
 }
 
 json::object FrameBuilder::scene_payload(const store::SceneStore &store,
@@ -64,8 +60,7 @@ json::object FrameBuilder::scene_payload(const store::SceneStore &store,
 
 std::string FrameBuilder::scene(std::string_view session, const json::object &snapshot, std::string_view delta_token,
                                 const std::optional<std::string> &intent_id) {
-    const Frame f = scene_frame(session, snapshot, delta_token, intent_id);
-    return finish(f.envelope, f.payload);
+    return finish(scene_frame(session, snapshot, delta_token, intent_id));
 }
 
 // The v1 snapshot holds everything; notify.stream follows it directly.
@@ -77,8 +72,7 @@ std::vector<std::string> FrameBuilder::scene_followers(std::string_view, const s
 std::string FrameBuilder::layers_from_payload(std::string_view session, const json::object &payload, uint64_t seq,
                                               std::string_view delta_token,
                                               const std::optional<std::string> &intent_id) {
-    const Frame f = resumable_frame(FrameType::notify_layers, session, payload, seq, delta_token, intent_id);
-    return finish(f.envelope, f.payload);
+    return finish(resumable_frame(FrameType::notify_layers, session, payload, seq, delta_token, intent_id));
 }
 
 std::string FrameBuilder::layers(std::string_view session, const LayersDelta &delta, uint64_t seq,
@@ -96,8 +90,7 @@ std::optional<std::string> FrameBuilder::layers(std::string_view session, const 
 std::string FrameBuilder::stream(std::string_view session, const json::object &payload, uint64_t seq,
                                  std::string_view delta_token) {
     // never an intent_id (App. B.2)
-    const Frame f = resumable_frame(FrameType::notify_stream, session, payload, seq, delta_token, std::nullopt);
-    return finish(f.envelope, f.payload);
+    return finish(resumable_frame(FrameType::notify_stream, session, payload, seq, delta_token, std::nullopt));
 }
 
 std::string FrameBuilder::stream(std::string_view session, const StreamConfig &config, uint64_t seq,
@@ -107,8 +100,7 @@ std::string FrameBuilder::stream(std::string_view session, const StreamConfig &c
 
 std::string FrameBuilder::state(std::string_view session, const json::object &payload, uint64_t seq,
                                 std::string_view delta_token, const std::optional<std::string> &intent_id) {
-    const Frame f = resumable_frame(FrameType::notify_state, session, payload, seq, delta_token, intent_id);
-    return finish(f.envelope, f.payload);
+    return finish(resumable_frame(FrameType::notify_state, session, payload, seq, delta_token, intent_id));
 }
 
 std::string FrameBuilder::dims(std::string_view session, const DimsState &d,
@@ -121,52 +113,44 @@ std::string FrameBuilder::dims(std::string_view session, const DimsState &d,
     if (d.order) payload["order"] = to_array(*d.order);
     if (d.axis_labels) payload["axis_labels"] = to_array(*d.axis_labels);
     if (d.displayed) payload["displayed"] = to_array(*d.displayed);
-    const Frame f = hot_frame(FrameType::notify_dims, session, std::move(payload), intent_id);
-    return finish(f.envelope, f.payload);
+    return finish(hot_frame(FrameType::notify_dims, session, std::move(payload), intent_id));
 }
 
 std::vector<std::string> FrameBuilder::camera(std::string_view session, const CameraUpdate &c,
                                               const std::optional<std::string> &intent_id) {
     json::object payload{{"mode", c.mode}, {"delta", c.delta}, {"origin", c.origin}, {"version", c.version}};
     if (c.state) payload["state"] = *c.state;
-    const Frame f = hot_frame(FrameType::notify_camera, session, std::move(payload), intent_id);
-    return {finish(f.envelope, f.payload)};
+    return {finish(hot_frame(FrameType::notify_camera, session, std::move(payload), intent_id))};
 }
 
 std::string FrameBuilder::telemetry(std::string_view session, const Telemetry &t) {
-    const Frame f = telemetry_frame(session, t);
-    return finish(f.envelope, f.payload);
+    return finish(telemetry_frame(session, t));
 }
 
 std::string FrameBuilder::error(std::string_view session, const ErrorNotice &n) {
-    const Frame f = error_frame(session, n);
-    return finish(f.envelope, f.payload);
+    return finish(error_frame(session, n));
 }
 
 std::string FrameBuilder::ack_accepted(std::string_view session, std::string_view intent_id,
                                        std::string_view in_reply_to, const json::value &applied_value,
                                        uint64_t version) {
-    const Frame f = ack_accepted_frame(session, intent_id, in_reply_to, applied_value, version);
-    return finish(f.envelope, f.payload);
+    return finish(ack_accepted_frame(session, intent_id, in_reply_to, applied_value, version));
 }
 
 std::string FrameBuilder::ack_rejected(std::string_view session, std::string_view intent_id,
                                        std::string_view in_reply_to, const StateRejection &r,
                                        std::optional<uint64_t> version) {
-    const Frame f = ack_rejected_frame(session, intent_id, in_reply_to, r, version);
-    return finish(f.envelope, f.payload);
+    return finish(ack_rejected_frame(session, intent_id, in_reply_to, r, version));
 }
 
 std::string FrameBuilder::reply_command(std::string_view session, std::string_view in_reply_to,
                                         const json::value &result) {
-    const Frame f = reply_command_frame(session, in_reply_to, result);
-    return finish(f.envelope, f.payload);
+    return finish(reply_command_frame(session, in_reply_to, result));
 }
 
 std::string FrameBuilder::error_command(std::string_view session, std::string_view in_reply_to, std::string_view code,
                                         std::string_view message, const std::optional<json::object> &details) {
-    const Frame f = error_command_frame(session, in_reply_to, code, message, details);
-    return finish(f.envelope, f.payload);
+    return finish(error_command_frame(session, in_reply_to, code, message, details));
 }
 
 // Spec §5.3: other sessions get the same notify without the intent.

@@ -80,7 +80,7 @@ public:
                        std::string_view delta_token);
 
 private:
-    std::string finish(const Envelope &envelope, const boost::json::object &payload) const;
+    std::string finish(const Frame &frame) const;
 };
 
 }  // namespace scenehost::protocol
