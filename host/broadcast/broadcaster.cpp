@@ -271,11 +271,13 @@ void Broadcaster::publish_dims(const Cause &cause, transport::SendClass send_cla
 void Broadcaster::publish_scene(const Cause &cause) {
     const store::Cursor cursor = history_.seed_snapshot(Topic::scene, scene(), scene_version());
     for (auto &[id, member] : members_) member.replay.clear();  // the snapshot is a whole baseline
+    std::map<const protocol::Dialect *, json::object> snapshots;  // composed once per dialect
     fan_out(
         protocol::FrameType::notify_scene, cause,
         [&](protocol::Dialect &d, std::string_view s, const auto &intent) {
-            return std::vector<std::string>{
-                d.scene(s, d.scene_payload(store_, state_scopes_), cursor.delta_token, intent)};
+            auto it = snapshots.find(&d);
+            if (it == snapshots.end()) it = snapshots.emplace(&d, d.scene_payload(store_, state_scopes_)).first;
+            return std::vector<std::string>{d.scene(s, it->second, cursor.delta_token, intent)};
         },
         [](const Member &) { return true; });
 }

@@ -107,8 +107,8 @@ struct DimsState {
     uint64_t version = 0;
     // The pyramid the sliders move over: one descriptor {shape, downsample, path?} per level and
     // each level's shape, finest first. The index space is the finest level's (current_level 0).
-    boost::json::array levels;
-    std::vector<std::vector<int64_t>> level_shapes;
+    boost::json::array levels{};
+    std::vector<std::vector<int64_t>> level_shapes{};
 
     bool operator==(const DimsState &) const = default;
 };

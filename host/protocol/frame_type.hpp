@@ -9,7 +9,7 @@
 
 namespace scenehost::protocol {
 
-// Envelope `version` of every frame, and the protocol number a hello must offer.
+// Envelope `version` of every v1 frame (v2 frames carry 2: protocol/v2), and v1's protocol number.
 inline constexpr int kProtocolVersion = 1;
 
 // clang-format off

@@ -3,6 +3,7 @@
 #include "protocol/frame_validator.hpp"
 
 #include <boost/json/parse.hpp>
+#include <fmt/format.h>
 
 #include "protocol/client_frames.hpp"
 #include "protocol/envelope.hpp"
@@ -41,10 +42,10 @@ bool is_base64(std::string_view text) {
     return padding <= 2;
 }
 
-void check_welcome(PayloadReader &r, const Envelope &envelope) {
+void check_welcome(PayloadReader &r, const Envelope &envelope, int protocol_version) {
     r.only({"protocol_version", "session", "features"}, "session.welcome");
-    if (auto v = r.integer("protocol_version", kRequired); v && *v != kProtocolVersion) {
-        r.fail("protocol_version", "must be 1");
+    if (auto v = r.integer("protocol_version", kRequired); v && *v != protocol_version) {
+        r.fail("protocol_version", fmt::format("must be {}", protocol_version));
     }
     if (const json::object *session = r.object("session", kRequired)) {
         PayloadReader s = r.nested(*session, "session");
@@ -133,9 +134,9 @@ void check_ack(PayloadReader &r, const json::object &p) {
     }
 }
 
-void check_server_payload(PayloadReader &r, const Envelope &envelope, const json::object &p) {
+void check_server_payload(PayloadReader &r, const Envelope &envelope, const json::object &p, int protocol_version) {
     switch (envelope.type) {
-        case FrameType::session_welcome: return check_welcome(r, envelope);
+        case FrameType::session_welcome: return check_welcome(r, envelope, protocol_version);
         case FrameType::session_reject:
             r.only({"code", "message", "details"}, "session.reject");
             r.nonempty("code", kRequired);
@@ -212,11 +213,12 @@ void check_server_payload(PayloadReader &r, const Envelope &envelope, const json
 
 }  // namespace
 
-std::optional<ProtocolError> validate_payload(const Envelope &envelope, const json::object &payload) {
+std::optional<ProtocolError> validate_payload(const Envelope &envelope, const json::object &payload,
+                                              int protocol_version) {
     std::optional<FieldProblem> problem;
     if (direction(envelope.type) == Direction::server_to_client) {
         PayloadReader reader(payload, "payload", problem);
-        check_server_payload(reader, envelope, payload);
+        check_server_payload(reader, envelope, payload, protocol_version);
     } else if (auto read = read_client_payload(envelope.type, payload); std::holds_alternative<FieldProblem>(read)) {
         problem = std::move(std::get<FieldProblem>(read));
     }

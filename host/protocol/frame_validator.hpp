@@ -19,6 +19,8 @@ std::optional<ProtocolError> validate_frame(const boost::json::object &frame, Di
 // The payload rules of envelope.type (protocol.invalid_payload), including the rules that tie the
 // payload to the envelope (welcome: payload.session.id equals the envelope's session).
 // Server payloads reject unknown keys; client payloads follow the parser's rules.
-std::optional<ProtocolError> validate_payload(const Envelope &envelope, const boost::json::object &payload);
+// protocol_version is what session.welcome must announce (the v2 validator shares these rules).
+std::optional<ProtocolError> validate_payload(const Envelope &envelope, const boost::json::object &payload,
+                                              int protocol_version = kProtocolVersion);
 
 }  // namespace scenehost::protocol

@@ -1,5 +1,5 @@
-// v2 payload rules where they differ from v1 (welcome, notify.layers, notify.dims,
-// notify.camera, ack.state); the rest are v1's, checked by the v1 validator.
+// v2 payload rules where they differ from v1 (notify.layers, notify.dims, notify.camera, an
+// accepted ack.state's version, welcome's protocol_version); the rest are v1's.
 #include "protocol/v2/frame_validator.hpp"
 
 #include <algorithm>
@@ -23,38 +23,6 @@ bool integers(const json::array &a) {
 
 void int_list(PayloadReader &r, std::string_view key, Need need) {
     if (const json::array *a = r.array(key, need); a && !integers(*a)) r.fail(key, "must hold only integers");
-}
-
-void check_welcome(PayloadReader &r, const Envelope &envelope) {
-    r.only({"protocol_version", "session", "features"}, "session.welcome");
-    if (auto v = r.integer("protocol_version", kRequired); v && *v != 2) r.fail("protocol_version", "must be 2");
-    if (const json::object *session = r.object("session", kRequired)) {
-        PayloadReader s = r.nested(*session, "session");
-        s.only({"id", "heartbeat_s", "ack_timeout_ms"}, "session.welcome");
-        if (auto id = s.nonempty("id", kRequired); id && *id != envelope.session) {
-            s.fail("id", "must equal the envelope field 'session'");
-        }
-        s.number("heartbeat_s", kRequired);
-        s.integer("ack_timeout_ms", kOptional);
-    }
-    const json::object *features = r.object("features", kRequired);
-    if (features == nullptr) return;
-    PayloadReader all = r.nested(*features, "features");
-    for (const auto &entry : *features) {
-        if (!entry.value().is_object()) return all.fail(entry.key(), "must be an object");
-        PayloadReader f = all.nested(entry.value().get_object(), entry.key());
-        f.only({"enabled", "version", "resume", "commands", "resume_state"}, "session.welcome");
-        f.boolean("enabled", kRequired);
-        f.integer("version", kOptional);
-        f.boolean("resume", kOptional);
-        f.array("commands", kOptional);
-        if (const json::object *state = f.object("resume_state", kOptional)) {
-            PayloadReader rs = f.nested(*state, "resume_state");
-            rs.only({"seq", "delta_token"}, "session.welcome");
-            rs.count("seq", kRequired);
-            rs.string("delta_token", kRequired);
-        }
-    }
 }
 
 void check_layers(PayloadReader &r, const json::object &p) {
@@ -120,34 +88,21 @@ void check_camera(PayloadReader &r, const json::object &p) {
     if (!p.contains("delta") && !p.contains("state")) r.fail("mode", "needs delta or state beside it");
 }
 
-void check_ack(PayloadReader &r, const json::object &p) {
-    r.only({"intent_id", "in_reply_to", "status", "applied_value", "error", "version"}, "ack.state");
-    r.nonempty("intent_id", kRequired);
-    r.nonempty("in_reply_to", kRequired);
-    const auto status = r.one_of("status", kRequired, {"accepted", "rejected"});
-    // napari-cuda's client refuses an accepted ack without an integer version.
-    r.integer("version", status == "accepted" ? kRequired : kOptional);
-    if (status == "accepted" && p.contains("error")) r.fail("error", "is forbidden when status is \"accepted\"");
-    if (status != "rejected") return;
-    if (const json::object *error = r.object("error", kRequired)) {
-        PayloadReader e = r.nested(*error, "error");
-        e.nonempty("code", kRequired);
-        e.string("message", kRequired);
-        e.object("details", kOptional);
-    }
-}
-
 }  // namespace
 
 std::optional<ProtocolError> validate_payload(const Envelope &envelope, const json::object &payload) {
     std::optional<FieldProblem> problem;
     PayloadReader r(payload, "payload", problem);
     switch (envelope.type) {
-        case FrameType::session_welcome: check_welcome(r, envelope); break;
+        case FrameType::session_welcome: return protocol::validate_payload(envelope, payload, 2);
         case FrameType::notify_layers: check_layers(r, payload); break;
         case FrameType::notify_dims: check_dims(r); break;
         case FrameType::notify_camera: check_camera(r, payload); break;
-        case FrameType::ack_state: check_ack(r, payload); break;
+        case FrameType::ack_state:
+            if (auto problem = protocol::validate_payload(envelope, payload)) return problem;
+            // napari-cuda's client refuses an accepted ack without an integer version.
+            if (payload.at("status") == "accepted") r.integer("version", kRequired);
+            break;
         default:
             if (direction(envelope.type) == Direction::client_to_server) {
                 auto read = read_client_payload(envelope.type, payload, kClientV2);
