@@ -6,9 +6,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/serialize.hpp>
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <csignal>
 #include <fmt/format.h>
 #include <functional>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "base/assert.hpp"
+#include "broadcast/broadcaster.hpp"
 #include "base/clock.hpp"
 #include "data/demo_scene.hpp"
 #include "data/directory_listing.hpp"
@@ -45,9 +48,8 @@ namespace {
 
 // scene.screenshot: the newest rendered frame as a PNG, with the store versions it shows, so a
 // client (an agent, a test) can wait for the picture of its own change.
-engine::CommandResult screenshot(const render::FrameSlot &latest, const boost::json::array &args,
-                                 const boost::json::object &kwargs) {
-    if (!args.empty() || !kwargs.empty()) {
+engine::CommandResult screenshot(const render::FrameSlot &latest, const engine::CommandCall &call) {
+    if (!call.args.empty() || !call.kwargs.empty()) {
         return engine::CommandError{"command.invalid", "scene.screenshot takes no arguments", {}};
     }
     const auto frame = latest.get();
@@ -61,7 +63,7 @@ engine::CommandResult screenshot(const render::FrameSlot &latest, const boost::j
     for (const render::LayerError &error : frame->frame.errors) {
         errors.push_back(boost::json::object{{"layer_id", error.layer}, {"message", error.message}});
     }
-    return engine::CommandResult(boost::json::object{{"format", "png"},
+    return engine::CommandReply(boost::json::object{{"format", "png"},
                                                      {"width", frame->frame.width},
                                                      {"height", frame->frame.height},
                                                      {"sequence", frame->sequence},
@@ -124,13 +126,69 @@ std::optional<transport::TransportConfig> single_route(const ServeOptions &optio
 }
 
 // fs.listdir's result or napari-cuda's error for it.
-engine::CommandResult listdir(const data::DataRoots &roots, const boost::json::array &args,
-                              const boost::json::object &kwargs) {
-    auto listing = roots.listdir(args, kwargs);
+engine::CommandResult listdir(const data::DataRoots &roots, const engine::CommandCall &call) {
+    auto listing = roots.listdir(call.args, call.kwargs);
     if (auto *error = std::get_if<data::ListingError>(&listing)) {
         return engine::CommandError{error->code, error->message, error->details};
     }
-    return engine::CommandResult(boost::json::value(std::get<boost::json::object>(std::move(listing))));
+    return engine::CommandReply(std::get<boost::json::object>(std::move(listing)));
+}
+
+// napari.load_zarr: opens the dataset `call` names under the roots as a new scene and has the
+// engine replace the store's with it (audited). The new layers' sources join `sources` before
+// the store changes (the renderer projects at commit) and the old ones leave after. The reply
+// is napari-cuda's {ok: true}; then `replaced` publishes the new scene. Refusals are
+// napari-cuda's codes: the roots' (command.invalid, fs.*, zarr.disambiguate, zarr.invalid), and
+// zarr.invalid for a dataset that cannot be opened or that a reducer cannot show.
+engine::CommandResult load_dataset(const data::DataRoots &roots, const engine::CommandCall &call,
+                                   engine::StateEngine &engine, const store::SceneStore &store,
+                                   data::SourceMap &sources, size_t &next_layer,
+                                   std::function<void(std::vector<std::string>, broadcast::Cause)> replaced,
+                                   const std::function<void(const std::string &)> &not_recorded) {
+    auto found = roots.dataset(call.args, call.kwargs);
+    if (auto *error = std::get_if<data::ListingError>(&found)) {
+        return engine::CommandError{error->code, error->message, error->details};
+    }
+    const std::filesystem::path path = std::get<std::filesystem::path>(std::move(found));
+    const boost::json::object where{{"path", path.string()}};
+    data::Scene loaded;
+    try {
+        loaded = data::file_scene({path}, next_layer);
+    } catch (const data::DataError &e) {
+        return engine::CommandError{"zarr.invalid", e.what(), where};
+    }
+    // The stream keeps its size: the new scene has the canvas the view has now.
+    if (const store::Record *canvas = store.find("view", "main", "canvas_size")) {
+        loaded.description["canvas_size"] = canvas->value;
+    }
+    std::vector<std::string> before;
+    for (std::string_view id : store.targets("layer")) before.emplace_back(id);
+    sources.insert(loaded.sources.begin(), loaded.sources.end());
+    const auto outcome = engine.load(boost::json::serialize(loaded.description), where,
+                                     {call.caller.actor_id, call.caller.session_id, call.caller.frame_id});
+    if (const auto *failed = std::get_if<engine::NotRecorded>(&outcome)) {
+        not_recorded(failed->reason);
+        return engine::CommandError{"state.not_recorded", "the audit log could not record this load; the host is stopping",
+                                    where};
+    }
+    if (const auto *rejected = std::get_if<engine::Rejected>(&outcome)) {
+        for (const auto &[id, source] : loaded.sources) sources.erase(id);
+        return engine::CommandError{"zarr.invalid", rejected->message, where};
+    }
+    next_layer += loaded.sources.size();
+    std::vector<std::string> removed;
+    const auto now = store.targets("layer");
+    for (std::string &id : before) {
+        if (std::find(now.begin(), now.end(), id) == now.end()) removed.push_back(std::move(id));
+    }
+    for (const std::string &id : removed) sources.erase(id);
+    spdlog::info("scene replaced by {} ({} layer{}) for {}", path.string(), loaded.sources.size(),
+                 loaded.sources.size() == 1 ? "" : "s", call.caller.actor_id);
+    return engine::CommandReply(boost::json::object{{"ok", true}},
+                                [replaced = std::move(replaced), removed = std::move(removed),
+                                 recipient = call.caller.recipient, frame = std::string(call.caller.frame_id)] {
+                                    replaced(removed, {recipient, frame, "load", nullptr});
+                                });
 }
 
 }  // namespace
@@ -160,6 +218,11 @@ int run_serve_command(const ServeOptions &options) {
     const data::Scene scene = options.demo            ? data::demo_scene()
                               : !options.open.empty() ? data::file_scene(options.open)
                                                       : data::empty_scene();
+    // The data behind each layer the store holds (napari.load_zarr replaces it), and the number
+    // of the next layer id: ids are never reused, so nothing a client knows of an old layer
+    // ever names a new one.
+    data::SourceMap sources = scene.sources;
+    size_t next_layer = scene.sources.size();
 
     base::SystemClock clock;
     store::SceneStore store(clock);
@@ -220,20 +283,25 @@ int run_serve_command(const ServeOptions &options) {
                 latest.put(frame);
                 pipeline->submit(std::move(frame));
             },
-            render::RenderWorkerConfig{.max_fps = double(options.stream_fps)});
+            render::RenderWorkerConfig{.max_fps = double(options.stream_fps)},
+            [&](const std::string &layer, render::Thumbnail thumbnail) {
+                protocol::LayerThumbnail t{layer, render::Thumbnail::kSide, std::move(thumbnail.rgba),
+                                           double(clock.now_us()) / 1e6};
+                boost::asio::post(io, [&, t = std::move(t)]() mutable {
+                    control->broadcaster().publish_thumbnail(std::move(t));
+                });
+            });
         spdlog::info("rendering on display {} with {}", qt->display().name(), renderer->gl_description());
-        store.subscribe([&](const store::ChangeSet &) { renderer->submit(render::project_scene(store, scene.sources)); });
-        renderer->submit(render::project_scene(store, scene.sources));
+        store.subscribe([&](const store::ChangeSet &) { renderer->submit(render::project_scene(store, sources)); });
+        renderer->submit(render::project_scene(store, sources));
     }
 
     engine::CommandRegistry commands;
-    commands.add("scene.snapshot", [&](const boost::json::array &, const boost::json::object &) {
-        return engine::CommandResult(boost::json::value(control->broadcaster().scene()));
+    commands.add("scene.snapshot", [&](const engine::CommandCall &) {
+        return engine::CommandResult(engine::CommandReply(control->broadcaster().scene()));
     });
     if (renderer) {
-        commands.add("scene.screenshot", [&latest](const boost::json::array &args, const boost::json::object &kwargs) {
-            return screenshot(latest, args, kwargs);
-        });
+        commands.add("scene.screenshot", [&latest](const engine::CommandCall &call) { return screenshot(latest, call); });
     }
 
     session::SessionConfig session_config;
@@ -246,25 +314,32 @@ int run_serve_command(const ServeOptions &options) {
     session::ControlPlane plane(io, session_config, engine, store, commands, session::declared_lanes(registry), clock);
     control = &plane;
     session::SessionRegistry &sessions = plane.sessions();
+    // Spec §3.4: the next frame is an IDR. Like napari-cuda, notify.stream goes out again so a
+    // client can reset its decoder, and pixels are held back until that IDR.
+    const std::function<void()> restart_stream = [&] {
+        pipeline->request_keyframe();
+        pixel_hub->hold_until_keyframe();
+        plane.broadcaster().republish_stream();
+    };
     if (pipeline) {
-        // Spec §3.4: the next frame is an IDR. Like napari-cuda, notify.stream goes out again so a
-        // client can reset its decoder, and pixels are held back until that IDR.
-        commands.add("napari.pixel.request_keyframe", [&](const boost::json::array &args, const boost::json::object &kwargs) {
-            if (!args.empty() || !kwargs.empty()) {
+        commands.add("napari.pixel.request_keyframe", [&](const engine::CommandCall &call) {
+            if (!call.args.empty() || !call.kwargs.empty()) {
                 return engine::CommandResult(
                     engine::CommandError{"command.invalid", "napari.pixel.request_keyframe takes no arguments", {}});
             }
-            pipeline->request_keyframe();
-            pixel_hub->hold_until_keyframe();
-            plane.broadcaster().republish_stream();
-            return engine::CommandResult(boost::json::value(nullptr));
+            return engine::CommandResult(engine::CommandReply(nullptr, restart_stream));
         });
     }
     std::optional<data::DataRoots> data_roots;
     if (!options.data_roots.empty()) {
         data_roots.emplace(options.data_roots);
-        commands.add("fs.listdir", [&](const boost::json::array &args, const boost::json::object &kwargs) {
-            return listdir(*data_roots, args, kwargs);
+        commands.add("fs.listdir", [&](const engine::CommandCall &call) { return listdir(*data_roots, call); });
+        commands.add("napari.load_zarr", [&](const engine::CommandCall &call) {
+            return load_dataset(*data_roots, call, engine, store, sources, next_layer, [&](std::vector<std::string> removed,
+                                                                                    broadcast::Cause cause) {
+                plane.broadcaster().publish_scene_replaced(removed, cause);
+                if (pipeline) restart_stream();
+            }, [&](const std::string &reason) { sessions.fail_critical("audit", "audit.write_failed", reason); });
         });
     }
     if (!options.pixel_listen.empty() && !pixel_hub) {
@@ -293,7 +368,7 @@ int run_serve_command(const ServeOptions &options) {
     std::fflush(stdout);
     for (auto &l : listeners) l->start();
     spdlog::info("scenehost serving {}: {} reducers, audit log {}",
-                 options.demo ? "the demo scene" : fmt::format("{} layers", scene.sources.size()),
+                 options.demo ? "the demo scene" : fmt::format("{} layers", sources.size()),
                  registry.reducers().size(), options.audit_log);
 
     boost::asio::steady_timer audit_timer(io);

@@ -124,7 +124,9 @@ void Broadcaster::send_scene(Member &member) {
     protocol::Dialect &d = r.dialect();
     r.send(d.scene(r.id(), d.scene_payload(store_, state_scopes_), history_.latest(Topic::scene).delta_token,
                    std::nullopt));
-    for (std::string &frame : d.scene_followers(r.id(), store_, history_.latest(Topic::layers))) r.send(std::move(frame));
+    for (std::string &frame : d.scene_followers(r.id(), store_, history_.latest(Topic::layers), thumbnails_)) {
+        r.send(std::move(frame));
+    }
 }
 
 void Broadcaster::continue_replay(Member &member) {
@@ -297,6 +299,50 @@ void Broadcaster::republish_stream() {
             return std::vector<std::string>{d.stream(s, payload, cursor.seq, cursor.delta_token)};
         },
         [](const Member &) { return true; });
+}
+
+void Broadcaster::publish_scene_replaced(const std::vector<std::string> &removed_layers, const Cause &cause) {
+    const store::Cursor layers = history_.latest(Topic::layers);
+    for (const std::string &id : removed_layers) {
+        SCENEHOST_ASSERT(!protocol::napari::has_layer(store_, id), "a removed layer is gone from the store");
+        thumbnails_.erase(id);
+    }
+    if (!removed_layers.empty()) {
+        fan_out(
+            protocol::FrameType::notify_layers, {},
+            [&](protocol::Dialect &d, std::string_view s, const auto &) {
+                std::vector<std::string> frames;
+                for (const std::string &id : removed_layers) {
+                    if (auto frame = d.layer_removed(s, id, layers)) frames.push_back(std::move(*frame));
+                }
+                return frames;
+            },
+            [](const Member &) { return true; });
+    }
+    dims_ = protocol::napari::dims_state(store_, "baseline");
+    publish_scene(cause);
+    fan_out(
+        protocol::FrameType::notify_layers, {},
+        [&](protocol::Dialect &d, std::string_view s, const auto &) {
+            return d.scene_followers(s, store_, layers, thumbnails_);
+        },
+        [](const Member &) { return true; });
+}
+
+void Broadcaster::publish_thumbnail(protocol::LayerThumbnail thumbnail) {
+    if (!protocol::napari::has_layer(store_, thumbnail.layer_id)) return;
+    const std::string id = thumbnail.layer_id;
+    const protocol::LayerThumbnail &kept = thumbnails_[id] = std::move(thumbnail);
+    const store::Cursor layers = history_.latest(Topic::layers);
+    fan_out(
+        protocol::FrameType::notify_layers, {},
+        [&](protocol::Dialect &d, std::string_view s, const auto &) {
+            std::vector<std::string> frames;
+            if (auto frame = d.layer_thumbnail(s, kept, layers)) frames.push_back(std::move(*frame));
+            return frames;
+        },
+        [](const Member &m) { return !m.replaying(Topic::layers); }, transport::SendClass::coalescible,
+        "notify.layers.thumbnail:" + id);
 }
 
 }  // namespace scenehost::broadcast

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "base/clock.hpp"
 #include "broadcast/recipient.hpp"
@@ -76,6 +77,15 @@ public:
     void publish_stream(const protocol::StreamConfig &config);
     // The newest notify.stream again (nothing before the first publish_stream).
     void republish_stream();
+    // The scene was replaced (a scene load, already committed): each layer it removed as a
+    // removal where the dialect has one, then a new notify.scene epoch and the rest of a fresh
+    // baseline to every member, as napari-cuda's server does after a dataset load. Replays in
+    // progress end: the new snapshot is a whole baseline.
+    void publish_scene_replaced(const std::vector<std::string> &removed_layers, const Cause &cause);
+    // A layer's new thumbnail (from the render thread): notify.layers where the dialect shows
+    // thumbnails, coalesced per layer, and kept for the baselines that follow. Dropped when the
+    // layer is gone (a thumbnail drawn just before a load).
+    void publish_thumbnail(protocol::LayerThumbnail thumbnail);
 
     // The notify.scene payload of the store as it is now (v1's composition: the scene.snapshot command).
     boost::json::object scene() const;
@@ -117,6 +127,7 @@ private:
     std::optional<protocol::StreamConfig> stream_;  // the newest notify.stream config
     uint64_t stream_version_ = 0;
     std::optional<protocol::DimsState> dims_;      // the dims last published, to see a change on the scene lane
+    protocol::Thumbnails thumbnails_;              // the newest thumbnail of each layer
     std::map<std::string, Member, std::less<>> members_;  // by session id
 };
 

@@ -88,14 +88,8 @@ bool DataRoots::inside(const fs::path &canonical) const {
     });
 }
 
-std::variant<json::object, ListingError> DataRoots::listdir(const json::array &args, const json::object &kwargs) const {
-    if (!args.empty()) return invalid("fs.listdir takes keyword arguments only (path, show_hidden, only)");
-    for (const auto &kv : kwargs) {
-        if (kv.key() != "path" && kv.key() != "show_hidden" && kv.key() != "only") {
-            return invalid(fmt::format("fs.listdir has no argument '{}' (path, show_hidden, only)",
-                                       std::string_view(kv.key())));
-        }
-    }
+std::variant<fs::path, ListingError> DataRoots::directory(const json::object &kwargs, std::string_view not_found,
+                                                          std::string_view not_directory) const {
     fs::path requested = roots_.front();
     if (const json::value *path = kwargs.if_contains("path"); path != nullptr && !path->is_null()) {
         if (!path->is_string()) return invalid("'path' must be a string");
@@ -103,6 +97,25 @@ std::variant<json::object, ListingError> DataRoots::listdir(const json::array &a
         if (!path->get_string().empty()) {
             const fs::path given(std::string(path->get_string()));
             requested = given.is_absolute() ? given : roots_.front() / given;
+        }
+    }
+    const json::object where{{"path", requested.string()}};
+    std::error_code error;
+    fs::path resolved = fs::weakly_canonical(requested, error);
+    if (error || !inside(resolved)) {
+        return ListingError{"fs.forbidden", fmt::format("{} is outside the data roots", requested.string()), where};
+    }
+    if (!fs::exists(resolved, error)) return ListingError{"fs.not_found", std::string(not_found), where};
+    if (!fs::is_directory(resolved, error)) return ListingError{"fs.not_found", std::string(not_directory), where};
+    return resolved;
+}
+
+std::variant<json::object, ListingError> DataRoots::listdir(const json::array &args, const json::object &kwargs) const {
+    if (!args.empty()) return invalid("fs.listdir takes keyword arguments only (path, show_hidden, only)");
+    for (const auto &kv : kwargs) {
+        if (kv.key() != "path" && kv.key() != "show_hidden" && kv.key() != "only") {
+            return invalid(fmt::format("fs.listdir has no argument '{}' (path, show_hidden, only)",
+                                       std::string_view(kv.key())));
         }
     }
     bool show_hidden = false;
@@ -119,20 +132,19 @@ std::variant<json::object, ListingError> DataRoots::listdir(const json::array &a
             if (!s.get_string().empty()) suffixes.push_back(lower(std::string(s.get_string())));
         }
     }
-    const json::object where{{"path", requested.string()}};
-    std::error_code error;
-    const fs::path resolved = fs::weakly_canonical(requested, error);
-    if (error || !inside(resolved)) {
-        return ListingError{"fs.forbidden", fmt::format("{} is outside the data roots", requested.string()), where};
-    }
-    if (!fs::exists(resolved, error)) return ListingError{"fs.not_found", "Directory not found", where};
-    if (!fs::is_directory(resolved, error)) return ListingError{"fs.not_found", "Path is not a directory", where};
+    auto directory = this->directory(kwargs, "Directory not found", "Path is not a directory");
+    if (auto *error = std::get_if<ListingError>(&directory)) return std::move(*error);
+    const fs::path resolved = std::get<fs::path>(std::move(directory));
 
+    std::error_code error;
     std::vector<fs::directory_entry> children;
     for (fs::directory_iterator it(resolved, error), end; !error && it != end; it.increment(error)) {
         children.push_back(*it);
     }
-    if (error) return ListingError{"fs.forbidden", fmt::format("{}: {}", resolved.string(), error.message()), where};
+    if (error) {
+        return ListingError{"fs.forbidden", fmt::format("{}: {}", resolved.string(), error.message()),
+                            {{"path", resolved.string()}}};
+    }
     std::sort(children.begin(), children.end(), [](const auto &a, const auto &b) {
         return lower(a.path().filename().string()) < lower(b.path().filename().string());
     });
@@ -161,6 +173,59 @@ std::variant<json::object, ListingError> DataRoots::listdir(const json::array &a
                                        {"zarr_metadata", is_dir ? json::value(zarr_metadata(child.path())) : nullptr}});
     }
     return json::object{{"path", resolved.string()}, {"entries", std::move(entries)}, {"has_more", has_more}};
+}
+
+std::variant<fs::path, ListingError> DataRoots::dataset(const json::array &args, const json::object &kwargs) const {
+    if (!args.empty()) return invalid("napari.load_zarr takes the keyword argument 'path' only");
+    for (const auto &kv : kwargs) {
+        if (kv.key() != "path") {
+            return invalid(fmt::format("napari.load_zarr has no argument '{}' (path)", std::string_view(kv.key())));
+        }
+    }
+    const json::value *given = kwargs.if_contains("path");
+    if (given == nullptr || !given->is_string() || given->get_string().empty()) {
+        return invalid("'path' must be a non-empty string");
+    }
+    auto directory = this->directory(kwargs, "Dataset not found", "Dataset path is not a directory");
+    if (auto *error = std::get_if<ListingError>(&directory)) return std::move(*error);
+    const fs::path resolved = std::get<fs::path>(std::move(directory));
+    std::error_code error;
+    const auto is_dataset = [](const fs::path &dir) { return has_multiscales(dir) || is_array_dir(dir); };
+    if (is_dataset(resolved)) return resolved;
+
+    // Breadth first, two levels down, in name order; a symlink out of the roots is not followed.
+    std::vector<fs::path> options;
+    std::vector<std::pair<fs::path, int>> queue{{resolved, 0}};
+    for (size_t next = 0; next < queue.size() && options.size() < kMaxOptions; ++next) {
+        const auto [dir, depth] = queue[next];
+        std::vector<fs::path> children;
+        for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+            std::error_code kind;
+            if (it->is_directory(kind)) children.push_back(it->path());
+        }
+        error.clear();  // an unreadable directory has no datasets to offer, as in napari-cuda
+        std::sort(children.begin(), children.end());
+        for (const fs::path &child : children) {
+            const fs::path canonical = fs::weakly_canonical(child, error);
+            if (error || !inside(canonical)) continue;
+            if (is_dataset(canonical)) {
+                options.push_back(canonical);
+                if (options.size() == kMaxOptions) break;
+            } else if (depth + 1 < 2) {
+                queue.emplace_back(canonical, depth + 1);
+            }
+        }
+    }
+    if (options.size() == 1) return options.front();
+    if (options.empty()) {
+        return ListingError{"zarr.invalid", fmt::format("No OME-Zarr dataset found under {}", resolved.string()),
+                            {{"path", resolved.string()}}};
+    }
+    json::array relative;
+    for (const fs::path &option : options) relative.emplace_back(option.lexically_relative(resolved).string());
+    return ListingError{"zarr.disambiguate",
+                        fmt::format("Multiple OME-Zarr datasets found under {}; selection required.", resolved.string()),
+                        {{"path", resolved.string()}, {"options", std::move(relative)}}};
 }
 
 }  // namespace scenehost::data

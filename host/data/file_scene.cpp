@@ -55,11 +55,11 @@ std::optional<std::pair<double, double>> sampled_limits(const ArraySource &sourc
 
 }  // namespace
 
-Scene file_scene(const std::vector<fs::path> &paths) {
+Scene file_scene(const std::vector<fs::path> &paths, size_t first_layer) {
     Scene scene = empty_scene();
     boost::json::array &layers = scene.description.at("layers").as_array();
     for (size_t i = 0; i < paths.size(); ++i) {
-        const std::string id = "layer-" + std::to_string(i);
+        const std::string id = "layer-" + std::to_string(first_layer + i);
         std::shared_ptr<const ArraySource> source = open_array(paths[i]);
         boost::json::object layer = describe_layer(id, *source);
         layer["name"] = stem_of(paths[i]);

@@ -13,15 +13,14 @@ void CommandRegistry::add(std::string name, CommandHandler handler) {
     SCENEHOST_ASSERT(added, "each command is registered once");
 }
 
-CommandResult CommandRegistry::call(std::string_view name, const boost::json::array &args,
-                                    const boost::json::object &kwargs) const {
+CommandResult CommandRegistry::call(std::string_view name, const CommandCall &call) const {
     const auto it = handlers_.find(name);
     if (it == handlers_.end()) {
         return CommandError{"command.not_found",
                             fmt::format("no command '{}'; the host has: {}", name, fmt::join(names(), ", ")),
                             {{"command", name}}};
     }
-    return it->second(args, kwargs);
+    return it->second(call);
 }
 
 std::vector<std::string> CommandRegistry::names() const {

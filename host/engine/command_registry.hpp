@@ -10,7 +10,10 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <utility>
 #include <vector>
+
+#include "broadcast/recipient.hpp"
 
 namespace scenehost::engine {
 
@@ -20,14 +23,38 @@ struct CommandError {
     boost::json::object details;
 };
 
-using CommandResult = std::variant<boost::json::value, CommandError>;
-using CommandHandler = std::function<CommandResult(const boost::json::array &args, const boost::json::object &kwargs)>;
+// Who runs a command: for the audit line of a command that changes the scene, and for
+// attributing what it publishes.
+struct CommandCaller {
+    std::string_view actor_id;
+    std::string_view session_id;
+    std::string_view frame_id;
+    const broadcast::Recipient *recipient = nullptr;
+};
+
+struct CommandCall {
+    const boost::json::array &args;
+    const boost::json::object &kwargs;
+    CommandCaller caller;
+};
+
+// A command's result, and what the host does once the reply is out: the notifies a command
+// causes follow its reply (spec §15, "command success").
+struct CommandReply {
+    CommandReply(boost::json::value result, std::function<void()> then = {})  // NOLINT: implicit, a plain result
+        : result(std::move(result)), then(std::move(then)) {}
+    boost::json::value result;
+    std::function<void()> then;
+};
+
+using CommandResult = std::variant<CommandReply, CommandError>;
+using CommandHandler = std::function<CommandResult(const CommandCall &call)>;
 
 class CommandRegistry {
 public:
     void add(std::string name, CommandHandler handler);
     // Runs the command, or says command.not_found naming the commands there are.
-    CommandResult call(std::string_view name, const boost::json::array &args, const boost::json::object &kwargs) const;
+    CommandResult call(std::string_view name, const CommandCall &call) const;
     bool has(std::string_view name) const { return handlers_.find(name) != handlers_.end(); }
     std::vector<std::string> names() const;
 

@@ -114,12 +114,14 @@ void IntentLane::command(const Sender &sender, const protocol::Envelope &envelop
         return;
     }
     if (!is_intent) {
-        auto result = commands_.call(call.command, call.args, call.kwargs);
+        auto result = commands_.call(call.command, {call.args, call.kwargs, {sender.actor_id, r.id(), frame_id, &r}});
         if (auto *error = std::get_if<CommandError>(&result)) {
             r.send(r.dialect().error_command(r.id(), frame_id, error->code, error->message, error->details));
             return;
         }
-        r.send(r.dialect().reply_command(r.id(), frame_id, std::get<json::value>(result)));
+        const CommandReply &reply = std::get<CommandReply>(result);
+        r.send(r.dialect().reply_command(r.id(), frame_id, reply.result));
+        if (reply.then) reply.then();
         return;
     }
     if (!call.args.empty() || !call.kwargs.empty()) {

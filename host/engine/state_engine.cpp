@@ -65,6 +65,52 @@ void StateEngine::seed(std::string_view scene_json) {
     }
 }
 
+LoadOutcome StateEngine::load(std::string_view scene_json, const boost::json::value &request,
+                              const IntentSource &source) {
+    static constexpr std::string_view kScope = "scene", kTarget = "main", kKey = "load";
+    std::vector<store::PendingApply> plans;
+    const store::WriteOrigin origin{std::string(source.actor_id), "scene.load"};
+    for (const plugin::ReducerPlugin *reducer : plugins_.reducers()) {
+        auto outcome = reducer->seed(scene_json);
+        if (auto *rejection = std::get_if<plugin::Rejection>(&outcome)) {
+            const std::string message = fmt::format("reducer '{}' cannot show this scene: {}", reducer->info().name,
+                                                    rejection->message);
+            if (auto failed = record_refusal({kScope, kTarget, kKey, request, rejection->code, message}, source)) {
+                return std::move(*failed);
+            }
+            return Rejected{std::move(rejection->code), message, std::move(rejection->details), 0};
+        }
+        plans.push_back(store_.replace_plan(reducer->scope(), std::get<std::vector<store::Write>>(outcome), origin));
+    }
+    std::vector<store::AuditWrite> audit_writes;
+    for (const store::PendingApply &plan : plans) {
+        for (const store::Change &c : plan.changes.changes) {
+            audit_writes.push_back({c.property.target, c.property.key, c.old_value.value_or(nullptr), c.new_value,
+                                    c.version, c.property.scope, c.removed});
+        }
+    }
+    if (auto failed = append({.time_us = clock_.now_us(),
+                              .actor = std::string(source.actor_id),
+                              .session = std::string(source.session_id),
+                              .intent_id = std::string(source.intent_id),
+                              .scope = std::string(kScope),
+                              .target = std::string(kTarget),
+                              .key = std::string(kKey),
+                              .status = "accepted",
+                              .writes = std::move(audit_writes),
+                              .requested_value = request,
+                              .version = 0,
+                              .error_code = {},
+                              .error_message = {}})) {
+        return std::move(*failed);
+    }
+    Loaded loaded;
+    for (store::ChangeSet &set : store_.commit_all(std::move(plans))) {
+        if (!set.changes.empty()) loaded.changes.push_back(std::move(set));
+    }
+    return loaded;
+}
+
 std::optional<NotRecorded> StateEngine::append(const store::AuditEntry &entry) {
     try {
         audit_.append(entry);

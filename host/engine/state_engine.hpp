@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "base/clock.hpp"
 #include "plugin/plugin_registry.hpp"
@@ -54,6 +55,12 @@ struct NotRecorded {
 
 using Outcome = std::variant<Accepted, Rejected, NotRecorded>;
 
+// A scene load every reducer took: what changed, one set per scope that changed, in reducer order.
+struct Loaded {
+    std::vector<store::ChangeSet> changes;
+};
+using LoadOutcome = std::variant<Loaded, Rejected, NotRecorded>;
+
 // An intent refused before any reducer saw it (rate limited, malformed): what the audit line
 // holds. Fields the client's frame did not let the host read are empty (value: null).
 struct Refusal {
@@ -73,6 +80,14 @@ public:
     // Seeds every reducer's initial values for the scene. Throws std::runtime_error naming the
     // reducer when a scene does not suit it (the scene comes from outside: files, flags).
     void seed(std::string_view scene_json);
+
+    // Replaces the scene (napari.load_zarr): every reducer seeds from scene_json, and each scope
+    // then holds exactly its seed (records the seed does not write are removed, a client's
+    // included). Versions go on from the old scene's, so a base_version from before conflicts.
+    // One audit line (scope "scene", target "main", key "load", `request` its value) records
+    // every write and removal before anything is applied, and the whole load is committed at
+    // once. A reducer refusing the scene rejects the load, audited, with nothing changed.
+    LoadOutcome load(std::string_view scene_json, const boost::json::value &request, const IntentSource &source);
 
     // Whether a reducer owns `scope`.
     bool has_scope(std::string_view scope) const { return plugins_.reducer(scope) != nullptr; }

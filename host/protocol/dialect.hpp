@@ -124,6 +124,15 @@ struct CameraUpdate {
 inline constexpr std::string_view kCameraFromIntent = "state.update";
 inline constexpr std::string_view kCameraBaseline = "baseline";
 
+// A layer's thumbnail as napari's layer list shows it: side x side RGBA, top row first.
+struct LayerThumbnail {
+    std::string layer_id;
+    int side = 32;
+    std::vector<uint8_t> rgba;  // side * side * 4
+    double generated_at_s = 0;  // system clock, seconds since the epoch
+};
+using Thumbnails = std::map<std::string, LayerThumbnail, std::less<>>;  // by layer id
+
 // notify.telemetry payload: rolling statistics.
 struct Telemetry {
     double presenter = 0;
@@ -204,9 +213,16 @@ public:
     virtual std::string scene(std::string_view session, const boost::json::object &snapshot,
                               std::string_view delta_token, const std::optional<std::string> &intent_id) = 0;
     // What a fresh baseline sends after its notify.scene (before notify.stream), given the
-    // current notify.layers cursor.
+    // current notify.layers cursor and the newest thumbnail of each layer.
     virtual std::vector<std::string> scene_followers(std::string_view session, const store::SceneStore &store,
+                                                     const store::Cursor &layers, const Thumbnails &thumbnails) = 0;
+    // A layer a scene load removed, and a layer's new thumbnail, as notify.layers at the topic's
+    // current cursor (neither is a history delta: a load starts a new scene, and a thumbnail is
+    // derived from the layer's records); nothing when the dialect has no such section.
+    virtual std::optional<std::string> layer_removed(std::string_view session, std::string_view layer_id,
                                                      const store::Cursor &layers) = 0;
+    virtual std::optional<std::string> layer_thumbnail(std::string_view session, const LayerThumbnail &thumbnail,
+                                                       const store::Cursor &layers) = 0;
     // A history entry of notify.layers (LayersDelta's payload); nothing when the dialect shows
     // none of its changes now.
     virtual std::optional<std::string> layers(std::string_view session, const boost::json::object &payload,

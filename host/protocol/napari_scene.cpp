@@ -194,6 +194,11 @@ std::optional<CameraUpdate> camera_baseline(const store::SceneStore &store) {
     return CameraUpdate{"set", pose, std::string(kCameraBaseline), pose, store.scope_version("camera")};
 }
 
+bool has_layer(const store::SceneStore &store, std::string_view id) {
+    const auto layers = store.targets("layer");
+    return std::find(layers.begin(), layers.end(), id) != layers.end();
+}
+
 std::string layer_change_key(std::string_view scope, std::string_view key) {
     return scope == "volume" ? fmt::format("volume.{}", key) : std::string(key);
 }

@@ -45,4 +45,7 @@ std::optional<CameraUpdate> camera_baseline(const store::SceneStore &store);
 // layer topic under namespaced keys (spec §4: "volume.mode"); the layer scope's keys are as stored.
 std::string layer_change_key(std::string_view scope, std::string_view key);
 
+// Whether the scene has the layer `id` now.
+bool has_layer(const store::SceneStore &store, std::string_view id);
+
 }  // namespace scenehost::protocol::napari

@@ -65,7 +65,7 @@ std::string FrameBuilder::scene(std::string_view session, const json::object &sn
 
 // The v1 snapshot holds everything; notify.stream follows it directly.
 std::vector<std::string> FrameBuilder::scene_followers(std::string_view, const store::SceneStore &,
-                                                       const store::Cursor &) {
+                                                       const store::Cursor &, const Thumbnails &) {
     return {};
 }
 

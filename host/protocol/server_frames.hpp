@@ -38,7 +38,14 @@ public:
     std::string scene(std::string_view session, const boost::json::object &snapshot, std::string_view delta_token,
                       const std::optional<std::string> &intent_id) override;
     std::vector<std::string> scene_followers(std::string_view session, const store::SceneStore &store,
-                                             const store::Cursor &layers) override;
+                                             const store::Cursor &layers, const Thumbnails &thumbnails) override;
+    // v1 has no removal or thumbnail section: its next notify.scene shows the layers there are.
+    std::optional<std::string> layer_removed(std::string_view, std::string_view, const store::Cursor &) override {
+        return std::nullopt;
+    }
+    std::optional<std::string> layer_thumbnail(std::string_view, const LayerThumbnail &, const store::Cursor &) override {
+        return std::nullopt;
+    }
     std::optional<std::string> layers(std::string_view session, const boost::json::object &payload, uint64_t seq,
                                       std::string_view delta_token, const std::optional<std::string> &intent_id,
                                       const store::SceneStore &store) override;

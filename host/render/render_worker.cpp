@@ -10,6 +10,7 @@
 #include "base/assert.hpp"
 #include "base/thread_priority.hpp"
 #include "render/gl_context.hpp"
+#include "render/thumbnail.hpp"
 
 namespace scenehost::render {
 namespace {
@@ -22,8 +23,8 @@ int64_t now_us() {
 }  // namespace
 
 
-RenderWorker::RenderWorker(const QtRuntime &qt, Sink sink, RenderWorkerConfig config)
-    : sink_(std::move(sink)), config_(config), surface_(qt.make_surface()) {
+RenderWorker::RenderWorker(const QtRuntime &qt, Sink sink, RenderWorkerConfig config, ThumbnailSink thumbnails)
+    : sink_(std::move(sink)), thumbnail_sink_(std::move(thumbnails)), config_(config), surface_(qt.make_surface()) {
     SCENEHOST_ASSERT(config_.max_fps > 0, "the command line bounds the stream rate");
     std::promise<std::string> ready;
     std::future<std::string> started = ready.get_future();
@@ -60,6 +61,46 @@ RenderWorker::Stats RenderWorker::stats() const {
     return stats_;
 }
 
+std::chrono::steady_clock::time_point RenderWorker::refresh_thumbnails(const RenderScene &scene) {
+    using Clock = std::chrono::steady_clock;
+    auto next_due = Clock::time_point::max();
+    if (!thumbnail_sink_) return next_due;
+    std::erase_if(thumbnails_, [&](const auto &entry) {
+        return std::none_of(scene.layers.begin(), scene.layers.end(),
+                            [&](const LayerState &l) { return l.id == entry.first; });
+    });
+    for (const LayerState &layer : scene.layers) {
+        ThumbnailKey key = thumbnail_key(layer, scene.dims);
+        auto &state = thumbnails_.try_emplace(layer.id).first->second;
+        if (state.key == key) continue;
+        const auto now = Clock::now();
+        if (state.key && now < state.at + config_.thumbnail_interval) {
+            next_due = std::min(next_due, state.at + config_.thumbnail_interval);
+            continue;
+        }
+        const bool same_data = state.key && state.samples && state.key->same_data(key);
+        state.key = std::move(key);
+        state.at = now;
+        if (!same_data) {
+            state.samples.reset();
+            try {
+                state.samples = sample_thumbnail(*state.key);
+            } catch (const data::DataError &e) {
+                // The frame reports the layer's read error; its list entry keeps the last thumbnail.
+                spdlog::warn("layer {}: no thumbnail: {}", layer.id, e.what());
+                continue;
+            }
+        }
+        Thumbnail thumbnail = colour_thumbnail(*state.samples, *state.key);
+        {
+            std::lock_guard lock(mutex_);
+            ++stats_.thumbnails;
+        }
+        thumbnail_sink_(layer.id, std::move(thumbnail));
+    }
+    return next_due;
+}
+
 void RenderWorker::run(std::promise<std::string> &ready) {
     base::lower_thread_priority("render");  // before the GL context: llvmpipe's threads inherit it
     std::optional<GlContext> context;
@@ -76,20 +117,28 @@ void RenderWorker::run(std::promise<std::string> &ready) {
     using Clock = std::chrono::steady_clock;
     Clock::time_point last_frame = Clock::now() - std::chrono::hours(1);
     std::shared_ptr<const RenderedFrame> previous;
+    std::optional<RenderScene> shown;  // the scene of the last frame, for thumbnails due later
+    auto thumbnails_due = Clock::time_point::max();
     uint64_t sequence = 0;
     std::unique_lock lock(mutex_);
     for (;;) {
         const bool idle_repeat = config_.keep_alive.count() > 0 && previous != nullptr;
-        const auto keep_alive_at = last_frame + config_.keep_alive;
+        const auto keep_alive_at = idle_repeat ? last_frame + config_.keep_alive : Clock::time_point::max();
         auto ready_to_draw = [&] { return stop_ || pending_.has_value(); };
         waiting_for_scene_ = true;
-        if (idle_repeat) {
-            wake_.wait_until(lock, keep_alive_at, ready_to_draw);
+        if (std::min(keep_alive_at, thumbnails_due) != Clock::time_point::max()) {
+            wake_.wait_until(lock, std::min(keep_alive_at, thumbnails_due), ready_to_draw);
         } else {
             wake_.wait(lock, ready_to_draw);
         }
         waiting_for_scene_ = false;
         if (stop_) return;
+        if (!pending_ && Clock::now() < keep_alive_at) {  // a burst's last thumbnail is due
+            lock.unlock();
+            thumbnails_due = refresh_thumbnails(*shown);
+            lock.lock();
+            continue;
+        }
         if (!pending_) {  // nothing new for a while: repeat the picture
             ++stats_.repeated;
             last_frame = Clock::now();
@@ -121,6 +170,8 @@ void RenderWorker::run(std::promise<std::string> &ready) {
         last_frame = Clock::now();
         previous = rendered;
         sink_(rendered);
+        shown = std::move(scene);
+        thumbnails_due = refresh_thumbnails(*shown);
 
         lock.lock();
         ++stats_.rendered;

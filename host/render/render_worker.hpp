@@ -11,12 +11,15 @@
 #include <future>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "render/renderer.hpp"
+#include "render/thumbnail.hpp"
 
 class QOffscreenSurface;
 
@@ -35,15 +38,20 @@ struct RenderedFrame {
 struct RenderWorkerConfig {
     std::chrono::milliseconds keep_alive{1000};  // repeat the last frame this often when idle; 0: never
     double max_fps = 240.0;  // never render faster than this, whatever the view's fps target (> 0)
+    // A layer's thumbnail is recomputed when what it shows changes, at most this often; the
+    // last change of a burst is shown once the interval is out.
+    std::chrono::milliseconds thumbnail_interval{250};
 };
 
 class RenderWorker {
 public:
     using Sink = std::function<void(std::shared_ptr<const RenderedFrame>)>;
+    // A layer's new thumbnail, on the render thread (none without a thumbnail sink).
+    using ThumbnailSink = std::function<void(const std::string &layer_id, Thumbnail thumbnail)>;
 
     // Starts the thread and makes its GL context; throws std::runtime_error (naming what the
     // driver offered) when it cannot, before returning.
-    RenderWorker(const QtRuntime &qt, Sink sink, RenderWorkerConfig config = {});
+    RenderWorker(const QtRuntime &qt, Sink sink, RenderWorkerConfig config = {}, ThumbnailSink thumbnails = {});
     ~RenderWorker();  // stops and joins
     RenderWorker(const RenderWorker &) = delete;
     RenderWorker &operator=(const RenderWorker &) = delete;
@@ -56,14 +64,25 @@ public:
         uint64_t rendered = 0;     // frames drawn (not counting keep-alive repeats)
         uint64_t repeated = 0;     // keep-alive repeats
         uint64_t uploads = 0;      // texture uploads so far
+        uint64_t thumbnails = 0;   // thumbnails computed
     };
     Stats stats() const;
     std::string gl_description() const { return gl_description_; }
 
 private:
     void run(std::promise<std::string> &ready);
+    // The thumbnails of `scene` whose key changed and whose interval is out; returns when the
+    // next one is due (Clock::time_point::max() when none waits).
+    std::chrono::steady_clock::time_point refresh_thumbnails(const RenderScene &scene);
 
     Sink sink_;
+    ThumbnailSink thumbnail_sink_;
+    struct LayerThumbnail {
+        std::optional<ThumbnailKey> key;  // what the last thumbnail shows (or failed to read)
+        std::optional<ThumbnailSamples> samples;  // its data, so a recolouring reads nothing
+        std::chrono::steady_clock::time_point at{};
+    };
+    std::map<std::string, LayerThumbnail, std::less<>> thumbnails_;  // render thread only
     RenderWorkerConfig config_;
     std::unique_ptr<QOffscreenSurface> surface_;
     std::string gl_description_;

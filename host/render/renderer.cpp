@@ -11,12 +11,12 @@
 #include <cstring>
 #include <numbers>
 #include <optional>
-#include <span>
 #include <spdlog/spdlog.h>
 
 #include "base/assert.hpp"
 #include "data/slab.hpp"
 #include "render/colormap.hpp"
+#include "render/layer_slice.hpp"
 #include "render/shaders.inc"
 
 namespace scenehost::render {
@@ -48,38 +48,6 @@ struct Pixels {
 };
 
 double scale_of(DType dtype) { return dtype == DType::uint8 ? 255.0 : dtype == DType::uint16 ? 65535.0 : 1.0; }
-
-// The level coordinate of a world step along a layer axis.
-int64_t level_index(const data::ArraySource &source, size_t level, size_t axis, int64_t world_step) {
-    const int64_t base = source.shape()[axis], size = source.level_shape(level)[axis];
-    return std::clamp<int64_t>(world_step * size / base, 0, size - 1);
-}
-
-// The layer axes shown for the world's displayed axes, or nothing when the layer does not span
-// them (a 2D image when the view shows the z axis).
-std::optional<std::vector<int64_t>> layer_axes(const data::ArraySource &source, const DimsState &dims,
-                                               const std::vector<int64_t> &displayed) {
-    const int64_t offset = int64_t(dims.nsteps.size()) - int64_t(source.shape().size());
-    std::vector<int64_t> axes;
-    for (int64_t world : displayed) {
-        if (world - offset < 0) return std::nullopt;
-        axes.push_back(world - offset);
-    }
-    return axes;
-}
-
-// The level coordinates of the layer axes not in `shown`, at the dims' current step.
-std::vector<int64_t> fixed_index(const data::ArraySource &source, size_t level, const DimsState &dims,
-                                 std::span<const int64_t> shown) {
-    const size_t m = source.shape().size();
-    const size_t offset = dims.nsteps.size() - m;
-    std::vector<int64_t> index;
-    for (size_t axis = 0; axis < m; ++axis) {
-        if (std::find(shown.begin(), shown.end(), int64_t(axis)) != shown.end()) continue;
-        index.push_back(level_index(source, level, axis, dims.current_step[offset + axis]));
-    }
-    return index;
-}
 
 }  // namespace
 
@@ -379,6 +347,16 @@ struct Renderer::Impl {
         gl->glDisable(GL_DEPTH_TEST);
         gl->glClearColor(scene.background[0], scene.background[1], scene.background[2], scene.background[3]);
         gl->glClear(GL_COLOR_BUFFER_BIT);
+        // The textures of layers the scene no longer has (a scene load removed them) go.
+        std::erase_if(layers, [&](auto &entry) {
+            const bool gone = std::none_of(scene.layers.begin(), scene.layers.end(),
+                                           [&](const LayerState &l) { return l.id == entry.first; });
+            if (gone) {
+                gl->glDeleteTextures(1, &entry.second.plane);
+                gl->glDeleteTextures(1, &entry.second.volume);
+            }
+            return gone;
+        });
         std::vector<LayerError> errors;
         for (const LayerState &layer : scene.layers) {
             if (!layer.visible) continue;
@@ -413,5 +391,6 @@ Renderer::Renderer(QOpenGLContext &context) : impl_(std::make_unique<Impl>(conte
 Renderer::~Renderer() = default;
 Frame Renderer::render(const RenderScene &scene) { return impl_->render(scene); }
 uint64_t Renderer::texture_uploads() const { return impl_->uploads; }
+size_t Renderer::textured_layers() const { return impl_->layers.size(); }
 
 }  // namespace scenehost::render

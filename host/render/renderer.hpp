@@ -43,6 +43,9 @@ public:
 
     // Layer data uploads (glTexImage2D/3D of pixels) since construction.
     uint64_t texture_uploads() const;
+    // Layers holding GPU textures: those of the last scene rendered (a layer the scene no longer
+    // has loses its textures at the next render).
+    size_t textured_layers() const;
 
 private:
     struct Impl;

@@ -39,7 +39,15 @@ std::string iso8601_utc(base::TimeUs time_us) {
 }
 
 boost::json::object write_object(const AuditWrite &w) {
-    return {{"target", w.target}, {"key", w.key}, {"old", w.old_value}, {"new", w.new_value}, {"version", w.version}};
+    boost::json::object out;
+    if (!w.scope.empty()) out["scope"] = w.scope;
+    out["target"] = w.target;
+    out["key"] = w.key;
+    out["old"] = w.old_value;
+    out["new"] = w.new_value;
+    out["version"] = w.version;
+    if (w.removed) out["removed"] = true;
+    return out;
 }
 
 std::filesystem::path directory_of(const std::filesystem::path &file) {
@@ -94,6 +102,9 @@ std::string AuditLog::format_line(const AuditEntry &e) {
     auto own = std::find_if(e.writes.begin(), e.writes.end(),
                             [&](const AuditWrite &w) { return w.target == e.target && w.key == e.key; });
     const AuditWrite *primary = own != e.writes.end() ? &*own : (e.writes.empty() ? nullptr : &e.writes.front());
+    // A scene load's writes span scopes: its line shows the request as `new` and lists them all.
+    const bool load = std::any_of(e.writes.begin(), e.writes.end(), [](const AuditWrite &w) { return !w.scope.empty(); });
+    if (load) primary = nullptr;
 
     // boost::json::object keeps insertion order: this is the field order on the line.
     boost::json::object line;
@@ -107,9 +118,9 @@ std::string AuditLog::format_line(const AuditEntry &e) {
     line["key"] = e.key;
     line["status"] = e.status;
     line["old"] = primary == nullptr ? boost::json::value() : primary->old_value;
-    line["new"] = primary == nullptr ? boost::json::value() : primary->new_value;
+    line["new"] = load ? e.requested_value : primary == nullptr ? boost::json::value() : primary->new_value;
     line["version"] = e.version;
-    if (e.writes.size() > 1) {
+    if (e.writes.size() > 1 || load) {
         boost::json::array writes;
         for (const AuditWrite &w : e.writes) writes.push_back(write_object(w));
         line["writes"] = std::move(writes);

@@ -33,8 +33,10 @@ struct AuditWrite {
     std::string target;
     std::string key;
     boost::json::value old_value;  // null when the record was new
-    boost::json::value new_value;
+    boost::json::value new_value;  // null when removed
     uint64_t version = 0;          // the record's version after the apply
+    std::string scope;             // set when the entry spans scopes (a scene load); else the entry's
+    bool removed = false;          // the write removes the record (a scene load)
 };
 
 struct AuditEntry {
@@ -46,7 +48,9 @@ struct AuditEntry {
     std::string target;
     std::string key;
     std::string status;                 // "accepted" | "rejected"
-    std::vector<AuditWrite> writes;     // accepted: what was applied (empty: the value was already so)
+    // accepted: what was applied (empty: the value was already so). When the writes name their
+    // scope (a scene load), the line shows requested_value as `new` and lists every write.
+    std::vector<AuditWrite> writes;
     boost::json::value requested_value; // the value the client asked for
     uint64_t version = 0;               // the intent's property after apply (accepted) or now (rejected)
     std::string error_code;             // rejected only

@@ -1,6 +1,8 @@
 // Versioned property records and synchronous change notification.
 #include "store/scene_store.hpp"
 
+#include <algorithm>
+
 #include "base/assert.hpp"
 
 namespace scenehost::store {
@@ -54,25 +56,71 @@ PendingApply SceneStore::plan(std::string_view scope, std::span<const Write> wri
     return pending;
 }
 
-ChangeSet SceneStore::commit(PendingApply pending) {
-    SCENEHOST_ASSERT(!applying_, "subscribers never write back into the store while it notifies");
-    ChangeSet &set = pending.changes;
-    if (set.changes.empty()) return std::move(set);
+PendingApply SceneStore::replace_plan(std::string_view scope, std::span<const Write> writes,
+                                      const WriteOrigin &origin) const {
+    PendingApply pending = plan(scope, writes, origin);
+    const auto s = scopes_.find(scope);
+    if (s == scopes_.end()) return pending;
+    uint64_t version = pending.changes.changes.empty() ? pending.scope_version : pending.changes.changes.back().version;
+    const base::TimeUs now = clock_.now_us();
+    for (const auto &[target, keys] : s->second.targets) {
+        for (const auto &[key, record] : keys) {
+            const bool kept = std::any_of(writes.begin(), writes.end(),
+                                          [&](const Write &w) { return w.target == target && w.key == key; });
+            if (kept) continue;
+            pending.changes.changes.push_back(Change{PropertyKey{pending.changes.scope, target, key}, record.value,
+                                                     nullptr, ++version, origin.actor_id, origin.origin, now, true});
+        }
+    }
+    return pending;
+}
+
+void SceneStore::apply_plan(const PendingApply &pending) {
+    const ChangeSet &set = pending.changes;
     auto s = scopes_.find(set.scope);
     if (s == scopes_.end()) s = scopes_.emplace(set.scope, Scope{}).first;
     Scope &state = s->second;
     SCENEHOST_ASSERT(state.version == pending.scope_version, "a plan is committed before anything else changes its scope");
     for (const Change &c : set.changes) {
-        auto t = state.targets.find(c.property.target);
-        if (t == state.targets.end()) t = state.targets.emplace(c.property.target, KeyMap{}).first;
         SCENEHOST_ASSERT(c.version == state.version + 1, "planned versions follow the scope's version one by one");
         state.version = c.version;
+        if (c.removed) {
+            const auto t = state.targets.find(c.property.target);
+            SCENEHOST_ASSERT(t != state.targets.end() && t->second.erase(c.property.key) == 1,
+                             "a planned removal removes a record that exists");
+            if (t->second.empty()) state.targets.erase(t);
+            continue;
+        }
+        auto t = state.targets.find(c.property.target);
+        if (t == state.targets.end()) t = state.targets.emplace(c.property.target, KeyMap{}).first;
         t->second[c.property.key] = Record{c.new_value, c.version, c.actor_id, c.origin, c.timestamp_us};
     }
+}
+
+ChangeSet SceneStore::commit(PendingApply pending) {
+    std::vector<PendingApply> one;
+    one.push_back(std::move(pending));
+    return std::move(commit_all(std::move(one)).front());
+}
+
+std::vector<ChangeSet> SceneStore::commit_all(std::vector<PendingApply> pending) {
+    SCENEHOST_ASSERT(!applying_, "subscribers never write back into the store while it notifies");
+    for (size_t i = 0; i < pending.size(); ++i) {
+        for (size_t j = 0; j < i; ++j) {
+            SCENEHOST_ASSERT(pending[i].changes.scope != pending[j].changes.scope, "one plan per scope");
+        }
+        if (!pending[i].changes.changes.empty()) apply_plan(pending[i]);
+    }
+    std::vector<ChangeSet> sets;
+    sets.reserve(pending.size());
+    for (PendingApply &p : pending) sets.push_back(std::move(p.changes));
     applying_ = true;
-    for (const Subscriber &subscriber : subscribers_) subscriber(set);
+    for (const ChangeSet &set : sets) {
+        if (set.changes.empty()) continue;
+        for (const Subscriber &subscriber : subscribers_) subscriber(set);
+    }
     applying_ = false;
-    return std::move(set);
+    return sets;
 }
 
 void SceneStore::subscribe(Subscriber subscriber) {

@@ -45,15 +45,16 @@ struct WriteOrigin {
     std::string origin;
 };
 
-// One applied write, as subscribers see it.
+// One applied write or removal, as subscribers see it.
 struct Change {
     PropertyKey property;
     std::optional<boost::json::value> old_value;  // nullopt when the record is new
-    boost::json::value new_value;
+    boost::json::value new_value;                 // null when removed
     uint64_t version = 0;
     std::string actor_id;
     std::string origin;
     base::TimeUs timestamp_us = 0;
+    bool removed = false;  // the record is gone (only a scene load removes records: replace_plan)
 };
 
 // Everything one atomic apply changed, in write order.
@@ -98,9 +99,16 @@ public:
     // one (or an earlier write's in the same call) is skipped (no version, no change); each other
     // write takes the scope's next version.
     PendingApply plan(std::string_view scope, std::span<const Write> writes, const WriteOrigin &origin) const;
+    // plan, and a removal of every record of scope that `writes` does not write, so that the
+    // scope then holds exactly `writes` (a scene load). Each removal takes the scope's next
+    // version too, after the writes, so versions never go back.
+    PendingApply replace_plan(std::string_view scope, std::span<const Write> writes, const WriteOrigin &origin) const;
     // Applies a plan atomically. When anything changed, every subscriber is called with the
     // change set, after the whole apply, in subscription order.
     ChangeSet commit(PendingApply pending);
+    // Applies plans of distinct scopes atomically: subscribers see the first change set only
+    // once every plan is applied (so no one ever sees a scene half loaded), then each in order.
+    std::vector<ChangeSet> commit_all(std::vector<PendingApply> pending);
     // plan, then commit (seeding, tests).
     ChangeSet apply(std::string_view scope, std::span<const Write> writes, const WriteOrigin &origin) {
         return commit(plan(scope, writes, origin));
@@ -123,6 +131,8 @@ private:
         uint64_t version = 0;
         TargetMap targets;
     };
+
+    void apply_plan(const PendingApply &pending);
 
     const base::Clock &clock_;
     std::map<std::string, Scope, std::less<>> scopes_;

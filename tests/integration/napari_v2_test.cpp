@@ -393,6 +393,192 @@ TEST_CASE("§10.18 §10.19 commands: the catalogue, args defaulted, fs.listdir c
     fs::remove_all(root);
 }
 
+namespace {
+
+// A 2D uint8 OME-Zarr image (NGFF 0.4, one raw chunk) of rows x columns holding 0, 1, 2, ...
+void write_zarr_image(const fs::path &image, int rows, int columns) {
+    fs::create_directories(image / "0");
+    std::ofstream(image / ".zattrs") << R"({"multiscales": [{"version": "0.4", "axes": [{"name": "y", "type": "space"},)"
+                                        R"( {"name": "x", "type": "space"}], "datasets": [{"path": "0"}]}]})";
+    std::ofstream(image / "0" / ".zarray")
+        << R"({"zarr_format": 2, "shape": [)" << rows << ", " << columns << R"(], "chunks": [)" << rows << ", "
+        << columns << R"(], "dtype": "|u1", "order": "C", "fill_value": 0, "compressor": null, "filters": null})";
+    std::string pixels;
+    for (int i = 0; i < rows * columns; ++i) pixels += char(i % 256);
+    std::ofstream(image / "0" / "0.0", std::ios::binary) << pixels;
+}
+
+}  // namespace
+
+TEST_CASE("§10.18 napari.load_zarr replaces the scene for every session, confined to the data roots") {
+    const fs::path root = temp_file("load-root");
+    fs::remove_all(root);
+    write_zarr_image(root / "nuclei.zarr", 16, 24);
+    write_zarr_image(root / "pair" / "a.zarr", 4, 4);
+    write_zarr_image(root / "pair" / "b.zarr", 4, 4);
+    write_zarr_image(root / "broken.zarr", 4, 4);
+    fs::remove(root / "broken.zarr" / "0" / ".zarray");
+    fs::create_directories(root / "empty" / "deeper");
+    HostProcess host(control_only({"--data-root", root.string()}));
+    V2 a(host.port());
+    const auto before = baseline(a.client, 2);
+    const json::array commands = payload(a.welcome).at("features").at("call.command").at("commands").as_array();
+    CHECK(std::find(commands.begin(), commands.end(), json::value("napari.load_zarr")) != commands.end());
+    ControlClient b(host.port());  // a v1 session sees the same new scene
+    b.handshake();
+    b.expect("notify.scene");
+    ControlClient &c = a.client;
+
+    SECTION("refusals name napari-cuda's codes and change nothing") {
+        c.command("napari.load_zarr", {}, {{"path", "pair"}});
+        const json::object ambiguous = payload(next_of(c, "error.command"));
+        CHECK(ambiguous.at("code") == "zarr.disambiguate");
+        CHECK(ambiguous.at("details").at("options") == json::array{"a.zarr", "b.zarr"});
+        c.command("napari.load_zarr", {}, {{"path", "../"}});
+        CHECK(payload(next_of(c, "error.command")).at("code") == "fs.forbidden");
+        c.command("napari.load_zarr", {}, {{"path", "missing.zarr"}});
+        CHECK(payload(next_of(c, "error.command")).at("code") == "fs.not_found");
+        c.command("napari.load_zarr", {}, {{"path", "broken.zarr"}});
+        const json::object broken = payload(next_of(c, "error.command"));
+        CHECK(broken.at("code") == "zarr.invalid");
+        CHECK(broken.at("message").as_string().find(".zarray") != json::string::npos);
+        c.command("napari.load_zarr", {}, {{"path", "empty"}});
+        CHECK(payload(next_of(c, "error.command")).at("code") == "zarr.invalid");
+        c.command("napari.load_zarr", {}, {});
+        CHECK(payload(next_of(c, "error.command")).at("code") == "command.invalid");
+        c.command("napari.load_zarr", {}, {{"path", "nuclei.zarr"}, {"level", 0}});
+        CHECK(payload(next_of(c, "error.command")).at("code") == "command.invalid");
+        c.update("layer", "layer-0", "gamma", 1.25);  // the old scene is still served
+        CHECK(payload(next_of(c, "ack.state")).at("status") == "accepted");
+    }
+    SECTION("the reply, each old layer removed, then a new scene epoch and its baseline") {
+        c.command("napari.load_zarr", {}, {{"path", "nuclei.zarr"}});
+        const json::object reply = c.expect("reply.command");
+        CHECK(payload(reply).at("result") == json::object{{"ok", true}});
+        std::set<std::string> removed;
+        for (int i = 0; i < 2; ++i) {
+            const json::object gone = c.expect("notify.layers");
+            CHECK(payload(gone).size() == 2);
+            CHECK(payload(gone).at("removed") == true);
+            removed.emplace(payload(gone).at("layer_id").as_string());
+        }
+        CHECK(removed == std::set<std::string>{"layer-0", "layer-1"});
+        const auto after = baseline(c, 1);
+        CHECK(after[0].at("seq") == 0);
+        CHECK(after[0].at("delta_token") != before[0].at("delta_token"));  // a new scene epoch
+        const json::array layers = payload(after[0]).at("layers").as_array();
+        REQUIRE(layers.size() == 1);
+        CHECK(layers[0].at("layer_id") == "layer-2");  // ids are never reused
+        CHECK(layers[0].at("name") == "nuclei");
+        CHECK(layers[0].at("shape") == json::array{16, 24});
+        CHECK(payload(after[1]).at("level_shapes") == json::array{json::array{16, 24}});
+        CHECK(payload(after[1]).at("current_step") == json::array{0, 0});
+        CHECK(payload(after[2]).at("layer_id") == "layer-2");
+
+        const json::object v1_scene = payload(next_of(b, "notify.scene"));
+        REQUIRE(v1_scene.at("layers").as_array().size() == 1);
+        CHECK(v1_scene.at("layers").at(0).at("layer_id") == "layer-2");
+
+        // The new layer takes updates; the old ones are gone.
+        b.update("layer", "layer-2", "opacity", 0.5);
+        CHECK(payload(next_of(b, "ack.state")).at("status") == "accepted");
+        CHECK(payload(next_of(c, "notify.layers")) == json::object{{"layer_id", "layer-2"}, {"controls", {{"opacity", 0.5}}}});
+        c.update("layer", "layer-0", "opacity", 0.5);
+        CHECK(payload(next_of(c, "ack.state")).at("status") == "rejected");
+
+        // A token from before the load cannot resume: the scene it knew is gone.
+        const json::object old_tokens{{"notify.scene", before[0].at("delta_token")},
+                                      {"notify.layers", before[2].at("delta_token")}, {"notify.stream", nullptr}};
+        V2 back(host.port(), old_tokens);
+        const auto fresh = baseline(back.client, 1);
+        CHECK(payload(fresh[0]).at("layers").at(0).at("layer_id") == "layer-2");
+    }
+    fs::remove_all(root);
+}
+
+namespace {
+
+// The next notify.layers with a thumbnail for `layer`, as [row][column][channel] floats.
+json::array next_thumbnail(ControlClient &c, std::string_view layer) {
+    for (int i = 0; i < 50; ++i) {
+        const json::object frame = c.next();
+        if (frame.at("type") != "notify.layers") continue;
+        const json::object p = payload(frame);
+        if (p.at("layer_id").as_string() != layer || !p.contains("thumbnail")) continue;
+        CHECK(p.size() == 2);  // the thumbnail alone
+        CHECK(p.at("thumbnail").at("shape") == json::array{32, 32, 4});
+        CHECK(p.at("thumbnail").at("dtype") == "float32");
+        return p.at("thumbnail").at("array").as_array();
+    }
+    FAIL("no thumbnail of " << layer << " within 50 frames");
+    return {};
+}
+
+// The largest value of one channel over a thumbnail.
+double channel_max(const json::array &rows, size_t channel) {
+    double most = 0;
+    for (const json::value &row : rows) {
+        for (const json::value &pixel : row.as_array()) most = std::max(most, pixel.at(channel).to_number<double>());
+    }
+    return most;
+}
+
+}  // namespace
+
+TEST_CASE("§10.2 thumbnails: each layer's, drawn from its data, again when its colouring changes, in the baseline") {
+    HostProcess host(host_args());
+    V2 a(host.port());
+    ControlClient &c = a.client;
+    baseline(c, 2);
+    const json::array gray = next_thumbnail(c, "layer-1");  // the demo's 2D image, gray
+    CHECK(channel_max(gray, 1) > 0.2);                       // green shows in gray
+    for (const json::value &row : gray) {
+        for (const json::value &pixel : row.as_array()) {
+            CHECK(pixel.at(3) == 1.0);  // opaque, as napari's blend onto black makes it
+            CHECK(pixel.at(0) == pixel.at(1));
+        }
+    }
+    c.update("layer", "layer-1", "colormap", "red");
+    next_of(c, "ack.state");
+    const json::array red = next_thumbnail(c, "layer-1");
+    CHECK(channel_max(red, 0) == channel_max(gray, 0));  // the same data, the same limits
+    CHECK(channel_max(red, 1) == 0.0);
+    CHECK(channel_max(red, 2) == 0.0);
+
+    // A session joining later finds it in its baseline, as napari-cuda's layer metadata.
+    V2 late(host.port());
+    const auto frames = baseline(late.client, 2);
+    bool found = false;
+    for (size_t i = 2; i < frames.size(); ++i) {
+        const json::object p = payload(frames[i]);
+        if (p.at("layer_id") == "layer-1") found = p.at("metadata").at("thumbnail") == red;
+    }
+    CHECK(found);
+}
+
+TEST_CASE("a load on a rendering host: the new layer is drawn from its file, its thumbnail shows its data") {
+    const fs::path root = temp_file("load-render-root");
+    fs::remove_all(root);
+    write_zarr_image(root / "nuclei.zarr", 16, 24);  // values 0..255, then 0..127 again
+    HostProcess host(host_args({"--data-root", root.string()}));
+    V2 a(host.port());
+    ControlClient &c = a.client;
+    baseline(c, 2);
+    c.command("napari.load_zarr", {}, {{"path", "nuclei.zarr"}});
+    CHECK(payload(next_of(c, "reply.command")).at("result") == json::object{{"ok", true}});
+    const json::array thumbnail = next_thumbnail(c, "layer-2");
+    // 16 x 24 fits as 21 x 32 (napari's zoom 4/3) between 5 rows of opaque black above and 6
+    // below, flipped as napari-cuda sends it: padding rows 0..5 and 27..31, the file's first
+    // row at 26 and its last at 6.
+    for (size_t row : {0, 5, 27, 31}) {
+        for (const json::value &pixel : thumbnail.at(row).as_array()) CHECK(pixel == json::array{0.0, 0.0, 0.0, 1.0});
+    }
+    CHECK(channel_max(thumbnail, 1) == 1.0);  // 255 at the top of the sampled limits [0, 255]
+    CHECK(thumbnail.at(26).at(0) == json::array{0.0, 0.0, 0.0, 1.0});      // value 0
+    CHECK(thumbnail.at(6).at(31) == json::array{0.498, 0.498, 0.498, 1.0});  // 15 * 24 + 23 = 383 -> 127
+    fs::remove_all(root);
+}
+
 TEST_CASE("mixed sessions: a v1 and a v2 client see each other's changes in their own dialect, in the same order") {
     HostProcess host(control_only());
     ControlClient v1(host.port());

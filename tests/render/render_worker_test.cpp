@@ -3,6 +3,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -39,6 +40,16 @@ render::RenderScene scene(uint64_t version, double fps = 1000) {
     return s;
 }
 
+// Whether `done` holds within `timeout`, polled every 5 ms.
+bool eventually(const std::function<bool()> &done, std::chrono::seconds timeout = 20s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(5ms);
+    }
+    return true;
+}
+
 // Collects frames; optionally holds the render thread inside the first one until released.
 struct Collector {
     std::mutex mutex;
@@ -65,12 +76,7 @@ struct Collector {
         return frames.size();
     }
     bool wait_for(size_t n, std::chrono::seconds timeout = 20s) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (count() < n) {
-            if (std::chrono::steady_clock::now() > deadline) return false;
-            std::this_thread::sleep_for(5ms);
-        }
-        return true;
+        return eventually([&] { return count() >= n; }, timeout);
     }
 };
 
@@ -142,3 +148,55 @@ TEST_CASE("changes render no faster than the fps target") {
     const int64_t gap_us = frames.frames[1]->captured_us - frames.frames[0]->captured_us;
     CHECK(gap_us >= 90'000);  // a lower bound: a slow machine only widens it
 }
+
+namespace {
+
+// Collects thumbnails as the render thread hands them over.
+struct Thumbnails {
+    std::mutex mutex;
+    std::vector<std::pair<std::string, render::Thumbnail>> got;
+    render::RenderWorker::ThumbnailSink sink() {
+        return [this](const std::string &layer, render::Thumbnail t) {
+            std::lock_guard lock(mutex);
+            got.emplace_back(layer, std::move(t));
+        };
+    }
+    size_t count() {
+        std::lock_guard lock(mutex);
+        return got.size();
+    }
+    bool wait_for(size_t n) { return eventually([&] { return count() >= n; }); }
+};
+
+}  // namespace
+
+TEST_CASE("thumbnails: one per layer on a change of what it shows, the last of a burst after the interval") {
+    Collector frames;
+    Thumbnails thumbnails;
+    render::RenderWorker worker(qt(), frames.sink(), {.keep_alive = 0ms, .thumbnail_interval = 200ms},
+                                thumbnails.sink());
+    render::RenderScene s = scene(1);
+    worker.submit(s);
+    REQUIRE(thumbnails.wait_for(1));
+    CHECK(thumbnails.got[0].first == "g");
+    CHECK(thumbnails.got[0].second == render::make_thumbnail(s.layers[0], s.dims));
+
+    // The camera is not in a thumbnail: a new frame, no new thumbnail.
+    s.camera.zoom = 2;
+    s.versions = {{"layer", 2}};
+    worker.submit(s);
+    REQUIRE(frames.wait_for(2));
+    // A burst of colourings inside the interval: the frames follow it, the thumbnail shows the last.
+    for (double hi : {200.0, 150.0, 100.0}) {
+        s.layers[0].contrast_limits = {0, hi};
+        worker.submit(s);
+        std::this_thread::sleep_for(10ms);
+    }
+    REQUIRE(thumbnails.wait_for(2));
+    std::this_thread::sleep_for(400ms);  // a second interval: nothing more is due
+    REQUIRE(thumbnails.count() == 2);
+    CHECK(thumbnails.got[1].second == render::make_thumbnail(s.layers[0], s.dims));
+    CHECK(thumbnails.got[1].second != thumbnails.got[0].second);
+    CHECK(worker.stats().thumbnails == 2);
+}
+

@@ -101,6 +101,20 @@ TEST_CASE("changing current_step shows another slice, uploading only what change
     CHECK(gl.renderer.texture_uploads() == 2);
 }
 
+TEST_CASE("a layer the scene no longer has gives up its textures, and a new one draws") {
+    Gl gl;
+    auto dark = MemorySource::uint8({8, 8}, [](const auto &) { return uint8_t(40); });
+    auto bright = MemorySource::uint8({8, 8}, [](const auto &) { return uint8_t(220); });
+    RenderScene s = scene_2d(8, 8);
+    s.camera.zoom = 8;
+    s.layers = {layer("old-a", dark), layer("old-b", dark)};
+    CHECK(pixel(gl.renderer.render(s), 32, 32).r == 40);
+    CHECK(gl.renderer.textured_layers() == 2);
+    s.layers = {layer("new", bright)};  // a scene load: new ids, new data
+    CHECK(pixel(gl.renderer.render(s), 32, 32).r == 220);
+    CHECK(gl.renderer.textured_layers() == 1);
+}
+
 TEST_CASE("another order shows a plane across the stack") {
     Gl gl;
     // value = 10 * z + y: looking at (z, x) at y = 3 shows 10 * z + 3 along the rows.

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -97,6 +98,13 @@ public:
 
     const store::SceneStore &store() const { return store_; }
     engine::StateEngine &engine() { return *engine_; }
+    // The audit log's lines so far, parsed.
+    std::vector<json::object> audit_lines() const {
+        std::vector<json::object> lines;
+        std::ifstream in(audit_path_);
+        for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line).as_object());
+        return lines;
+    }
     const plugin::PluginRegistry &plugins() const { return plugins_; }
 
 private:

@@ -38,6 +38,22 @@ void check_layers(PayloadReader &r, const json::object &p) {
     if (auto removed = r.boolean("removed", kOptional)) {
         any = true;
         if (!*removed) r.fail("removed", "is only ever true");
+        if (p.size() != 2) r.fail("removed", "stands alone beside layer_id");
+    }
+    if (const json::object *t = r.object("thumbnail", kOptional)) {
+        PayloadReader thumbnail = r.nested(*t, "thumbnail");
+        thumbnail.only({"array", "shape", "dtype", "generated_at"}, "notify.layers thumbnail");
+        const json::array *rows = thumbnail.array("array", kRequired);
+        const json::array *shape = thumbnail.array("shape", kRequired);
+        if (shape && (shape->size() != 3 || !integers(*shape) || (*shape)[2] != 4)) {
+            thumbnail.fail("shape", "must be [rows, columns, 4]");
+        } else if (rows && shape && as_int64((*shape)[0]) != int64_t(rows->size())) {
+            thumbnail.fail("array", "must hold shape[0] rows");
+        }
+        if (auto dtype = thumbnail.string("dtype", kRequired); dtype && *dtype != "float32") {
+            thumbnail.fail("dtype", "is always float32");
+        }
+        thumbnail.number("generated_at", kRequired);
     }
     if (!any) r.fail("layer_id", "needs at least one of controls, metadata, data, thumbnail or removed beside it");
 }

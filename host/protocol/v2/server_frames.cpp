@@ -3,6 +3,7 @@
 #include "protocol/v2/server_frames.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <boost/json/parse.hpp>
 #include <charconv>
@@ -114,18 +115,62 @@ std::string FrameBuilder::scene(std::string_view session, const json::object &sn
     return finish(scene_frame(session, snapshot, delta_token, intent_id));
 }
 
+namespace {
+
+// napari-cuda's thumbnail array: rows flipped as its server sends them, each RGBA value k/255
+// rounded to 3 decimals (enough to recover k; a tenth of the text of a full double).
+json::array thumbnail_rows(const LayerThumbnail &t) {
+    json::array rows;
+    for (int y = t.side - 1; y >= 0; --y) {
+        json::array row;
+        for (int x = 0; x < t.side; ++x) {
+            json::array pixel;
+            for (int c = 0; c < 4; ++c) {
+                pixel.push_back(std::round(t.rgba[size_t((y * t.side + x) * 4 + c)] / 255.0 * 1000.0) / 1000.0);
+            }
+            row.push_back(std::move(pixel));
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+}  // namespace
+
 std::vector<std::string> FrameBuilder::scene_followers(std::string_view session, const store::SceneStore &store,
-                                                       const store::Cursor &layers) {
+                                                       const store::Cursor &layers, const Thumbnails &thumbnails) {
     std::vector<std::string> frames;
     if (auto state = napari::dims_state(store, "baseline")) frames.push_back(dims(session, *state, std::nullopt));
     for (std::string_view id : store.targets("layer")) {
         json::object payload = layer_baseline(store, id);
+        // napari-cuda's baseline carries the thumbnail it has as the layer's metadata.
+        if (const auto thumbnail = thumbnails.find(id); thumbnail != thumbnails.end()) {
+            payload["metadata"] = {{"thumbnail", thumbnail_rows(thumbnail->second)}};
+        }
         if (payload.empty()) continue;
         payload.emplace("layer_id", id);
         frames.push_back(finish(resumable_frame(FrameType::notify_layers, session, std::move(payload), layers.seq,
                                                 layers.delta_token, std::nullopt)));
     }
     return frames;
+}
+
+std::optional<std::string> FrameBuilder::layer_removed(std::string_view session, std::string_view layer_id,
+                                                       const store::Cursor &layers) {
+    return finish(resumable_frame(FrameType::notify_layers, session, {{"layer_id", layer_id}, {"removed", true}},
+                                  layers.seq, layers.delta_token, std::nullopt));
+}
+
+std::optional<std::string> FrameBuilder::layer_thumbnail(std::string_view session, const LayerThumbnail &thumbnail,
+                                                         const store::Cursor &layers) {
+    SCENEHOST_ASSERT(thumbnail.rgba.size() == size_t(thumbnail.side * thumbnail.side * 4), "a thumbnail is side² RGBA");
+    json::object section{{"array", thumbnail_rows(thumbnail)},
+                         {"shape", {thumbnail.side, thumbnail.side, 4}},
+                         {"dtype", "float32"},
+                         {"generated_at", thumbnail.generated_at_s}};
+    return finish(resumable_frame(FrameType::notify_layers, session,
+                                  {{"layer_id", thumbnail.layer_id}, {"thumbnail", std::move(section)}}, layers.seq,
+                                  layers.delta_token, std::nullopt));
 }
 
 std::optional<std::string> FrameBuilder::layers(std::string_view session, const json::object &payload, uint64_t seq,

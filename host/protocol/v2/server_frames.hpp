@@ -35,7 +35,14 @@ public:
     // notify.dims, then one notify.layers per layer with its whole state (napari-cuda's baseline
     // order), each at the current notify.layers cursor.
     std::vector<std::string> scene_followers(std::string_view session, const store::SceneStore &store,
+                                             const store::Cursor &layers, const Thumbnails &thumbnails) override;
+    // {layer_id, removed: true}, alone.
+    std::optional<std::string> layer_removed(std::string_view session, std::string_view layer_id,
                                              const store::Cursor &layers) override;
+    // {layer_id, thumbnail: {array, shape, dtype "float32", generated_at}}: napari-cuda's
+    // worker's capture, rows flipped as it sends them, values k/255 rounded to 3 decimals.
+    std::optional<std::string> layer_thumbnail(std::string_view session, const LayerThumbnail &thumbnail,
+                                               const store::Cursor &layers) override;
     std::optional<std::string> layers(std::string_view session, const boost::json::object &payload, uint64_t seq,
                                       std::string_view delta_token, const std::optional<std::string> &intent_id,
                                       const store::SceneStore &store) override;

@@ -317,3 +317,55 @@ TEST_CASE("a v2 member's baseline: notify.scene, notify.dims, one notify.layers 
     CHECK(payload(layer) == json::object{{"layer_id", "l1"}, {"controls", {{"opacity", 1.0}}}});
     CHECK(layer.at("delta_token").as_string() == f.broadcaster->cursor(Topic::layers).delta_token);
 }
+
+TEST_CASE("a replaced scene: removals where the dialect has them, then a new scene epoch and the baseline to all") {
+    Fixture f;
+    FakeRecipient &v1 = f.join();
+    FakeRecipient &v2 = f.join({}, false, 2);
+    const store::Cursor scene_before = f.broadcaster->cursor(Topic::scene);
+    // The load: l1 goes, l2 comes (the store is already committed when the broadcaster hears).
+    f.store.commit(f.store.replace_plan("layer", std::vector<store::Write>{{"l2", "opacity", 0.5}}, {"a", "scene.load"}));
+    f.broadcaster->publish_scene_replaced({"l1"}, {&v1, "c-1", "load", nullptr});
+
+    CHECK(v2.types() == std::vector<std::string>{"notify.layers", "notify.scene", "notify.dims", "notify.layers"});
+    CHECK(payload(v2.expect("notify.layers")) == json::object{{"layer_id", "l1"}, {"removed", true}});
+    const json::object scene = v2.expect("notify.scene");
+    CHECK(scene.at("seq") == 0);
+    CHECK(scene.at("delta_token").as_string() != scene_before.delta_token);
+    CHECK(payload(scene).at("layers").as_array().size() == 1);
+    v2.expect("notify.dims");
+    CHECK(payload(v2.expect("notify.layers")) == json::object{{"layer_id", "l2"}, {"controls", {{"opacity", 0.5}}}});
+
+    CHECK(v1.types() == std::vector<std::string>{"notify.scene"});  // v1's snapshot says it all
+    const json::object v1_scene = v1.expect("notify.scene");
+    CHECK(v1_scene.at("delta_token") == scene.at("delta_token"));
+    CHECK(payload(v1_scene).at("layers").at(0).at("layer_id") == "l2");
+    // A token from before cannot resume.
+    CHECK(std::holds_alternative<store::BaselineNeeded>(
+        f.broadcaster->history().replay_since(Topic::scene, scene_before.delta_token)));
+}
+
+TEST_CASE("thumbnails: v2 members only, coalesced per layer, kept for the next baseline, dropped for a gone layer") {
+    Fixture f;
+    FakeRecipient &v1 = f.join();
+    FakeRecipient &v2 = f.join({}, false, 2);
+    protocol::LayerThumbnail t{"l1", 2, std::vector<uint8_t>(2 * 2 * 4, 255), 10.5};
+    f.broadcaster->publish_thumbnail(t);
+    CHECK(v1.sent.empty());
+    REQUIRE(v2.sent.size() == 1);
+    CHECK(v2.sent.front().send_class == transport::SendClass::coalescible);
+    CHECK(v2.sent.front().coalesce_key == "notify.layers.thumbnail:l1");
+    const json::object frame = v2.expect("notify.layers");
+    CHECK(payload(frame).at("thumbnail").at("shape") == json::array{2, 2, 4});
+    CHECK(frame.at("delta_token").as_string() == f.broadcaster->cursor(Topic::layers).delta_token);
+
+    FakeRecipient &late = f.join({}, true, 2);
+    late.expect("notify.scene");
+    late.expect("notify.dims");
+    const json::object baseline = late.expect("notify.layers");
+    CHECK(payload(baseline).at("metadata").at("thumbnail").at(0).at(0) == json::array{1.0, 1.0, 1.0, 1.0});
+
+    t.layer_id = "gone";
+    f.broadcaster->publish_thumbnail(t);
+    CHECK(v2.sent.empty());
+}

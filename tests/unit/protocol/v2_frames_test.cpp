@@ -164,6 +164,68 @@ TEST_CASE("v2 notify.layers from the history: sections, nothing when none shows"
                                  std::nullopt, store));
 }
 
+TEST_CASE("v2 removal and thumbnail: napari-cuda's sections at the layers cursor, rows flipped, 3 decimals") {
+    Fixture f;
+    const store::Cursor cursor{12, "tok-12"};
+    const auto removed = f.builder.layer_removed(kSession, "layer-3", cursor);
+    REQUIRE(removed);
+    const json::object gone = checked(*removed);
+    CHECK(payload(gone) == json::object{{"layer_id", "layer-3"}, {"removed", true}});
+    CHECK(gone.at("seq") == 12);
+    CHECK(gone.at("delta_token") == "tok-12");
+
+    // A 32 x 32 thumbnail whose top row is opaque white, the rest transparent; one grey pixel.
+    LayerThumbnail t{"layer-1", 32, std::vector<uint8_t>(32 * 32 * 4, 0), 1759179010.5};
+    for (int x = 0; x < 32; ++x) std::fill_n(t.rgba.begin() + x * 4, 4, uint8_t(255));
+    std::fill_n(t.rgba.begin() + (5 * 32 + 7) * 4, 4, uint8_t(128));
+    const auto frame = f.builder.layer_thumbnail(kSession, t, cursor);
+    REQUIRE(frame);
+    const json::object parsed = checked(*frame);
+    const json::object thumbnail = payload(parsed).at("thumbnail").as_object();
+    CHECK(payload(parsed).at("layer_id") == "layer-1");
+    CHECK(thumbnail.at("shape") == json::array{32, 32, 4});
+    CHECK(thumbnail.at("dtype") == "float32");
+    CHECK(thumbnail.at("generated_at") == 1759179010.5);
+    const json::array &rows = thumbnail.at("array").as_array();
+    REQUIRE(rows.size() == 32);
+    CHECK(rows[31].at(0) == json::array{1.0, 1.0, 1.0, 1.0});  // the top row, flipped to the bottom
+    CHECK(rows[0].at(0) == json::array{0.0, 0.0, 0.0, 0.0});
+    CHECK(rows[31 - 5].at(7) == json::array{0.502, 0.502, 0.502, 0.502});  // 128/255 to 3 decimals
+    CHECK(parsed.at("seq") == 12);
+
+    // v1 has neither section.
+    FrameBuilder v1(f.clock);
+    CHECK_FALSE(v1.layer_removed(kSession, "layer-3", cursor));
+    CHECK_FALSE(v1.layer_thumbnail(kSession, t, cursor));
+}
+
+TEST_CASE("v2 validator: removed stands alone, a thumbnail is napari-cuda's shape") {
+    const json::object removed = server_frame("notify.layers", {{"layer_id", "l"}, {"removed", true}},
+                                              {{"seq", 1}, {"delta_token", "t"}});
+    CHECK_FALSE(v2_check(removed).has_value());
+    json::object crowded = removed;
+    crowded["payload"].as_object()["controls"] = json::object{{"opacity", 1.0}};
+    CHECK(v2_check(crowded)->field == "payload.removed");
+    const json::object thumbnail = server_frame(
+        "notify.layers",
+        {{"layer_id", "l"},
+         {"thumbnail", {{"array", {{{0.0, 0.0, 0.0, 1.0}}}}, {"shape", {1, 1, 4}}, {"dtype", "float32"}, {"generated_at", 2.5}}}},
+        {{"seq", 1}, {"delta_token", "t"}});
+    CHECK_FALSE(v2_check(thumbnail).has_value());
+    json::object rgb = thumbnail;
+    rgb["payload"].as_object()["thumbnail"].as_object()["shape"] = json::array{1, 1, 3};
+    CHECK(v2_check(rgb)->field == "payload.thumbnail.shape");
+    json::object rows = thumbnail;
+    rows["payload"].as_object()["thumbnail"].as_object()["shape"] = json::array{2, 1, 4};
+    CHECK(v2_check(rows)->field == "payload.thumbnail.array");
+    json::object uint8 = thumbnail;
+    uint8["payload"].as_object()["thumbnail"].as_object()["dtype"] = "uint8";
+    CHECK(v2_check(uint8)->field == "payload.thumbnail.dtype");
+    json::object untimed = thumbnail;
+    untimed["payload"].as_object()["thumbnail"].as_object().erase("generated_at");
+    CHECK(v2_check(untimed)->field == "payload.thumbnail.generated_at");
+}
+
 TEST_CASE("v2 codes: napari-cuda's reject and state codes, scenehost's own kept in the details") {
     CHECK(v2::reject_code("protocol.invalid_json") == "invalid_json");
     CHECK(v2::reject_code("protocol.invalid_payload") == "invalid_payload");

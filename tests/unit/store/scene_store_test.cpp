@@ -133,3 +133,63 @@ TEST_CASE("targets and records are listed sorted") {
     CHECK(seen == std::vector<std::string>{"layer-a/gamma", "layer-a/visible", "layer-b/opacity"});
     CHECK(f.store.scopes() == std::vector<std::string_view>{"layer"});
 }
+
+TEST_CASE("replace_plan removes every record its writes do not write, after them, with their own versions") {
+    Fixture f;
+    f.apply("layer", {{"layer-0", "opacity", 0.5}, {"layer-0", "visible", true}, {"layer-1", "opacity", 1.0}});
+    const store::PendingApply plan = f.store.replace_plan(
+        "layer", std::vector<Write>{{"layer-1", "opacity", 1.0}, {"layer-2", "opacity", 0.25}}, {"host", "scene.load"});
+    const auto &changes = plan.changes.changes;
+    REQUIRE(changes.size() == 3);
+    CHECK(changes[0].property.target == "layer-2");  // the new record (layer-1's equal value is no change)
+    CHECK(!changes[0].removed);
+    CHECK(changes[0].version == 4);
+    CHECK(changes[1].property.target == "layer-0");
+    CHECK(changes[1].property.key == "opacity");
+    CHECK(changes[1].removed);
+    CHECK(changes[1].old_value == json::value(0.5));
+    CHECK(changes[1].new_value.is_null());
+    CHECK(changes[1].version == 5);
+    CHECK(changes[2].property.key == "visible");
+    CHECK(changes[2].version == 6);
+    CHECK(f.store.find("layer", "layer-0", "opacity") != nullptr);  // a plan changes nothing
+
+    const store::ChangeSet set = f.store.commit(plan);
+    CHECK(set.changes.size() == 3);
+    CHECK(f.store.find("layer", "layer-0", "opacity") == nullptr);
+    CHECK(f.store.find("layer", "layer-0", "visible") == nullptr);
+    CHECK(f.store.targets("layer") == std::vector<std::string_view>{"layer-1", "layer-2"});
+    CHECK(f.store.scope_version("layer") == 6);
+    CHECK(f.store.find("layer", "layer-1", "opacity")->version == 3);  // untouched: its version stays
+}
+
+TEST_CASE("commit_all applies every scope before any subscriber hears of the first") {
+    Fixture f;
+    f.apply("dims", {{"main", "nsteps", json::array{4, 4}}});
+    f.apply("view", {{"main", "ndisplay", 3}});
+    std::vector<std::string> heard;
+    f.store.subscribe([&](const store::ChangeSet &set) {
+        // Whatever set is announced, the other scope's plan is applied already.
+        CHECK(f.store.find("dims", "main", "nsteps")->value == json::array{8, 8});
+        CHECK(f.store.find("view", "main", "ndisplay")->value == json::value(2));
+        heard.push_back(set.scope);
+    });
+    std::vector<store::PendingApply> plans;
+    plans.push_back(f.store.replace_plan("dims", std::vector<Write>{{"main", "nsteps", json::array{8, 8}}}, f.alice));
+    plans.push_back(f.store.replace_plan("view", std::vector<Write>{{"main", "ndisplay", 2}}, f.alice));
+    plans.push_back(f.store.replace_plan("camera", std::vector<Write>{}, f.alice));  // nothing: not announced
+    const auto sets = f.store.commit_all(std::move(plans));
+    REQUIRE(sets.size() == 3);
+    CHECK(sets[2].changes.empty());
+    CHECK(heard == std::vector<std::string>{"dims", "view"});
+}
+
+TEST_CASE("a replace with no writes empties the scope, and its versions go on") {
+    Fixture f;
+    f.apply("annotations", {{"a", "points", json::array{1, 2}}, {"b", "points", json::array{3}}});
+    f.store.commit(f.store.replace_plan("annotations", std::vector<Write>{}, f.alice));
+    CHECK(f.store.targets("annotations").empty());
+    CHECK(f.store.scope_version("annotations") == 4);
+    f.apply("annotations", {{"a", "points", json::array{1, 2}}});
+    CHECK(f.store.find("annotations", "a", "points")->version == 5);
+}
