@@ -16,7 +16,7 @@ SCENEHOST_EXTERN_C_BEGIN
 /* Name of the exported entry function, of type scenehost_encoder_entry_v1_fn. */
 #define SCENEHOST_ENCODER_ENTRY_SYMBOL_V1 "scenehost_encoder_entry_v1"
 
-/* Every bit an encoder table may set in `capabilities`. SDK 1.2 defines no encoder capability
+/* Every bit an encoder table may set in `capabilities`. SDK 1.3 defines no encoder capability
  * yet, so this is 0; a host refuses a table that sets a bit it does not know. (1.2) */
 #define SCENEHOST_ENCODER_CAPS_KNOWN 0u
 

@@ -15,7 +15,7 @@ SCENEHOST_EXTERN_C_BEGIN
 /* Name of the exported entry function, of type scenehost_reducer_entry_v1_fn. */
 #define SCENEHOST_REDUCER_ENTRY_SYMBOL_V1 "scenehost_reducer_entry_v1"
 
-/* Every bit a reducer table may set in `capabilities`. SDK 1.2 defines no reducer capability
+/* Every bit a reducer table may set in `capabilities`. SDK 1.3 defines no reducer capability
  * yet, so this is 0; a host refuses a table that sets a bit it does not know. (1.2) */
 #define SCENEHOST_REDUCER_CAPS_KNOWN 0u
 
@@ -128,8 +128,11 @@ typedef struct scenehost_reducer_v1 {
      * plugin after creating it), after the last seed or reduce has returned. */
     void (*destroy)(void *instance);
     /* Writes the initial values for a scene described by scene_json (layers with their shape,
-     * dtype, axis labels and multiscale levels; canvas; see docs/sdk.md) into sink.
-     * THREADING: the host's main thread, at start-up, before any reduce. */
+     * dtype, axis labels and multiscale levels; canvas; see docs/sdk.md) into sink. Called at
+     * start-up and again whenever a client replaces the scene (napari.load_zarr): each call
+     * describes a whole new scene, and its writes then are everything the scope holds.
+     * THREADING: the host's control thread, at start-up before any reduce, and later between
+     * reduces: never concurrently with reduce or another seed of the same instance. */
     void (*seed)(void *instance, scenehost_string_view scene_json, const scenehost_outcome_sink_v1 *sink);
     /* Turns one intent into writes or a rejection, reading current values through store.
      * THREADING: the host's control thread (not necessarily the one that called create), one

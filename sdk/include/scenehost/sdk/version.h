@@ -6,6 +6,6 @@
 /* Incremented on any incompatible change to a contract header; resets the minor. */
 #define SCENEHOST_SDK_VERSION_MAJOR 1
 /* Incremented when fields or functions are appended; old plugins keep loading. */
-#define SCENEHOST_SDK_VERSION_MINOR 2
+#define SCENEHOST_SDK_VERSION_MINOR 3
 
 #endif /* SCENEHOST_SDK_VERSION_H */
