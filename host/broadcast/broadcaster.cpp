@@ -161,13 +161,16 @@ void Broadcaster::continue_replay(Member &member) {
     send_lane_state(member);
 }
 
-// The hot lanes are not resumable: a resumed client gets their current state.
+// The hot lanes and the thumbnails are not resumable: a resumed client gets their current state.
 void Broadcaster::send_lane_state(Member &member) {
     Recipient &r = *member.recipient;
     protocol::Dialect &d = r.dialect();
     if (auto dims = protocol::napari::dims_state(store_, "baseline")) r.send(d.dims(r.id(), *dims, std::nullopt));
     if (auto camera = protocol::napari::camera_baseline(store_)) {
         for (std::string &frame : d.camera(r.id(), *camera, std::nullopt)) r.send(std::move(frame));
+    }
+    for (const auto &[id, thumbnail] : thumbnails_) {
+        if (auto frame = d.layer_thumbnail(r.id(), thumbnail, history_.latest(Topic::layers))) r.send(std::move(*frame));
     }
 }
 

@@ -62,8 +62,8 @@ public:
     std::optional<MalformedToken> check_tokens(const Subscription &subscription) const;
     // Adds a recipient (after its welcome) and sends its baseline: when every token it needs
     // still replays, the missed deltas (paced by its connection) and then the current dims and
-    // camera; else the composed notify.scene and what its dialect sends after one. Then
-    // notify.stream. Returns whether it resumed.
+    // camera and the newest thumbnails; else the composed notify.scene and what its dialect
+    // sends after one. Then notify.stream. Returns whether it resumed.
     bool join(Recipient &recipient, const Subscription &subscription);
     void leave(const Recipient &recipient);
     // The recipient's connection wrote out its queue: the next part of its replay, if any.

@@ -365,6 +365,16 @@ TEST_CASE("thumbnails: v2 members only, coalesced per layer, kept for the next b
     const json::object baseline = late.expect("notify.layers");
     CHECK(payload(baseline).at("metadata").at("thumbnail").at(0).at(0) == json::array{1.0, 1.0, 1.0, 1.0});
 
+    // A resumed v2 session gets them after its replay, with the hot lanes.
+    broadcast::Subscription tokens;
+    tokens.tokens = {{Topic::scene, f.broadcaster->cursor(Topic::scene).delta_token},
+                     {Topic::layers, f.broadcaster->cursor(Topic::layers).delta_token}};
+    FakeRecipient &resumed = f.join(tokens, true, 2);
+    CHECK(resumed.types() == std::vector<std::string>{"notify.dims", "notify.camera", "notify.layers"});
+    resumed.expect("notify.dims");
+    resumed.expect("notify.camera");
+    CHECK(payload(resumed.expect("notify.layers")).at("thumbnail").at("generated_at") == 10.5);
+
     t.layer_id = "gone";
     f.broadcaster->publish_thumbnail(t);
     CHECK(v2.sent.empty());
