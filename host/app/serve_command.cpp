@@ -272,7 +272,7 @@ int run_serve_command(const ServeOptions &options) {
                         control->sessions().fail_critical("encoder", "encoder.failed", why);
                     });
                 }});
-        pixel_hub.emplace([&pipeline] { pipeline->request_keyframe(); });
+        pixel_hub.emplace(clock, [&pipeline] { pipeline->request_keyframe(); });
         spdlog::info("encoding with '{}' {} at {} kbps, an IDR every {} frames", encoder.info().name,
                      encoder.info().version, options.bitrate_kbps, options.keyframe_interval);
         qt.emplace(options.display);
@@ -292,8 +292,13 @@ int run_serve_command(const ServeOptions &options) {
                 });
             });
         spdlog::info("rendering on display {} with {}", qt->display().name(), renderer->gl_description());
-        store.subscribe([&](const store::ChangeSet &) { renderer->submit(render::project_scene(store, sources)); });
-        renderer->submit(render::project_scene(store, sources));
+        const auto project = [&] {
+            render::RenderScene scene = render::project_scene(store, sources);
+            scene.projected_us = clock.now_us();
+            return scene;
+        };
+        store.subscribe([&, project](const store::ChangeSet &) { renderer->submit(project()); });
+        renderer->submit(project());
     }
 
     engine::CommandRegistry commands;

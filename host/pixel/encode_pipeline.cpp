@@ -183,6 +183,10 @@ std::optional<bool> EncodePipeline::encode(const render::RenderedFrame &rendered
     frame->sequence = sequence;
     frame->render_sequence = rendered.sequence;
     frame->captured_us = rendered.captured_us;
+    frame->projected_us = rendered.projected_us;
+    frame->encoded_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
     frame->width = width;
     frame->height = height;
     frame->keyframe = unit.keyframe;

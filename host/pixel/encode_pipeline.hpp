@@ -39,6 +39,8 @@ struct EncodedFrame {
     uint64_t sequence = 0;         // the pipeline's frame number: 1, 2, ...
     uint64_t render_sequence = 0;  // the rendered frame it shows
     int64_t captured_us = 0;       // when that frame was rendered, µs since the Unix epoch
+    int64_t projected_us = 0;      // when its scene was projected from the store (RenderedFrame's)
+    int64_t encoded_us = 0;        // when the encoder returned it, µs since the Unix epoch
     uint32_t width = 0, height = 0;
     bool keyframe = false;
     std::map<std::string, uint64_t, std::less<>> versions;  // store versions the picture shows

@@ -31,8 +31,8 @@ public:
     bool waiting_for_keyframe_ = true;  // joined, or dropped a frame: only an IDR may come next
 };
 
-PixelHub::PixelHub(std::function<void()> request_keyframe, size_t max_queued)
-    : request_keyframe_(std::move(request_keyframe)), max_queued_(max_queued) {
+PixelHub::PixelHub(const base::Clock &clock, std::function<void()> request_keyframe, size_t max_queued)
+    : clock_(clock), request_keyframe_(std::move(request_keyframe)), max_queued_(max_queued) {
     SCENEHOST_ASSERT(request_keyframe_ != nullptr && max_queued_ >= 1, "a pixel hub can ask for IDRs and queue a frame");
 }
 
@@ -58,6 +58,7 @@ std::shared_ptr<transport::ConnectionHandler> PixelHub::on_connect(std::shared_p
 
 void PixelHub::publish(const std::shared_ptr<const EncodedFrame> &frame) {
     std::shared_ptr<const std::string> plain, with_meta;  // packed once, on first need
+    const int64_t sent_us = clock_.now_us();
     auto message = [&](bool meta) {
         auto &slot = meta ? with_meta : plain;
         if (slot == nullptr) {
@@ -67,7 +68,9 @@ void PixelHub::publish(const std::shared_ptr<const EncodedFrame> &frame) {
                                                frame->height,
                                                protocol::kPixelCodecH264,
                                                frame->keyframe ? protocol::kPixelFlagKeyframe : uint8_t(0)};
-            const protocol::PixelMeta pixel_meta{frame->sequence, frame->captured_us, frame->versions};
+            const protocol::PixelMeta pixel_meta{
+                frame->sequence, frame->captured_us, frame->versions,
+                protocol::PixelStages{frame->projected_us, frame->captured_us, frame->encoded_us, sent_us}};
             slot = std::make_shared<const std::string>(
                 protocol::pack_pixel_message(header, meta ? &pixel_meta : nullptr, frame->avcc));
         }

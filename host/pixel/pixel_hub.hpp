@@ -11,6 +11,7 @@
 #include <memory>
 #include <string_view>
 
+#include "base/clock.hpp"
 #include "pixel/encode_pipeline.hpp"
 #include "transport/connection.hpp"
 
@@ -20,8 +21,9 @@ class PixelClient;
 
 class PixelHub final : public transport::PixelEndpoint {
 public:
-    // request_keyframe is called on the io thread and must not block.
-    explicit PixelHub(std::function<void()> request_keyframe, size_t max_queued = 2);
+    // request_keyframe is called on the io thread and must not block. `clock` stamps the time a
+    // frame is handed to the connections (the metadata's stages.sent_us).
+    PixelHub(const base::Clock &clock, std::function<void()> request_keyframe, size_t max_queued = 2);
     ~PixelHub() override;
     PixelHub(const PixelHub &) = delete;
     PixelHub &operator=(const PixelHub &) = delete;
@@ -49,6 +51,7 @@ public:
 private:
     friend class PixelClient;
 
+    const base::Clock &clock_;
     std::function<void()> request_keyframe_;
     size_t max_queued_;
     std::set<PixelClient *> clients_;  // the registered ones (see PixelClient)

@@ -33,8 +33,15 @@ T get(std::span<const uint8_t> in, size_t offset) {
 std::string meta_json(const PixelMeta &meta) {
     json::object versions;
     for (const auto &[scope, version] : meta.versions) versions[scope] = version;
-    return json::serialize(json::object{
-        {"sequence", meta.sequence}, {"captured_us", meta.captured_us}, {"versions", std::move(versions)}});
+    const PixelStages &s = meta.stages;
+    return json::serialize(json::object{{"sequence", meta.sequence},
+                                        {"captured_us", meta.captured_us},
+                                        {"versions", std::move(versions)},
+                                        {"stages",
+                                         {{"applied_us", s.applied_us},
+                                          {"rendered_us", s.rendered_us},
+                                          {"encoded_us", s.encoded_us},
+                                          {"sent_us", s.sent_us}}}});
 }
 
 std::optional<uint64_t> as_unsigned(const json::value *v) {
@@ -63,6 +70,17 @@ std::variant<PixelMeta, std::string> read_meta(std::string_view text) {
         const auto v = as_unsigned(&version);
         if (!v) return fmt::format("metadata.versions.{} is not an unsigned integer", std::string_view(scope));
         meta.versions.emplace(scope, *v);
+    }
+    const json::value *stages = o->if_contains("stages");
+    if (stages == nullptr || !stages->is_object()) return std::string("metadata.stages is not an object");
+    const std::pair<std::string_view, int64_t *> fields[] = {{"applied_us", &meta.stages.applied_us},
+                                                             {"rendered_us", &meta.stages.rendered_us},
+                                                             {"encoded_us", &meta.stages.encoded_us},
+                                                             {"sent_us", &meta.stages.sent_us}};
+    for (const auto &[name, field] : fields) {
+        const auto v = as_unsigned(stages->get_object().if_contains(name));
+        if (!v) return fmt::format("metadata.stages.{} is not an unsigned integer", name);
+        *field = static_cast<int64_t>(*v);
     }
     return meta;
 }

@@ -28,11 +28,23 @@ struct PixelHeader {
     uint8_t flags = 0;
 };
 
+// When a frame passed each stage of the host, microseconds since the Unix epoch (the host's
+// system clock): the scene it shows was projected from the store (right after the change it
+// shows newest was applied), it was rendered, encoded, and handed to the clients' connections.
+struct PixelStages {
+    int64_t applied_us = 0;
+    int64_t rendered_us = 0;
+    int64_t encoded_us = 0;
+    int64_t sent_us = 0;
+    bool operator==(const PixelStages &) const = default;
+};
+
 // Sent only to clients that asked for it: u32 big-endian length, then this as JSON.
 struct PixelMeta {
     uint64_t sequence = 0;      // the frame number, unwrapped
     int64_t captured_us = 0;    // capture time, microseconds since the Unix epoch
     std::map<std::string, uint64_t, std::less<>> versions;  // store scope -> version shown
+    PixelStages stages{};
 };
 
 // header (+ meta when given; the meta flag is set to match) + payload.

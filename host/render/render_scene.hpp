@@ -59,6 +59,7 @@ struct RenderScene {
     CameraState camera;
     // Store version per scope at projection time: a frame shows exactly these.
     std::map<std::string, uint64_t, std::less<>> versions;
+    int64_t projected_us = 0;  // when it was projected (system clock, µs since the epoch); 0: not stamped
 };
 
 // Layer id -> its data. Every layer the store holds has one.

@@ -167,6 +167,7 @@ void RenderWorker::run(std::promise<std::string> &ready) {
         rendered->frame = renderer.render(scene);
         rendered->sequence = ++sequence;
         rendered->captured_us = now_us();
+        rendered->projected_us = scene.projected_us;
         last_frame = Clock::now();
         previous = rendered;
         sink_(rendered);

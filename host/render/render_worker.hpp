@@ -32,6 +32,7 @@ struct RenderedFrame {
     Frame frame;
     uint64_t sequence = 0;         // 1, 2, ... per worker; keep-alive repeats get their own
     int64_t captured_us = 0;       // system clock, microseconds since the epoch
+    int64_t projected_us = 0;      // its scene's RenderScene::projected_us
     bool keep_alive = false;       // a repeat of the previous picture
 };
 

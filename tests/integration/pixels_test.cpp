@@ -130,6 +130,14 @@ TEST_CASE("a pixel client starts at an IDR that decodes with notify.stream's avc
     REQUIRE(first.message.meta.has_value());
     CHECK(first.message.meta->versions.count("camera") == 1);
     CHECK(first.message.header.timestamp_s == Approx(first.message.meta->captured_us / 1e6));
+    // The stages in the order the host passes them, within the few seconds since start.
+    const protocol::PixelStages &stages = first.message.meta->stages;
+    CHECK(stages.applied_us > 0);
+    CHECK(stages.applied_us <= stages.rendered_us);
+    CHECK(stages.rendered_us == first.message.meta->captured_us);
+    CHECK(stages.rendered_us <= stages.encoded_us);
+    CHECK(stages.encoded_us <= stages.sent_us);
+    CHECK(stages.sent_us - stages.applied_us < 30'000'000);
 
     H264Decoder decoder(avcc_of(stream));
     const auto picture = decoder.decode(first.unit());

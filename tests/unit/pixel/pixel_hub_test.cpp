@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.hpp"
 #include "pixel/pixel_hub.hpp"
 #include "protocol/pixel_frame.hpp"
 
@@ -59,6 +60,8 @@ std::shared_ptr<const pixel::EncodedFrame> frame(uint64_t sequence, bool keyfram
     auto f = std::make_shared<pixel::EncodedFrame>();
     f->sequence = sequence;
     f->captured_us = 1'700'000'000'000'000 + int64_t(sequence);
+    f->projected_us = f->captured_us - 100;
+    f->encoded_us = f->captured_us + 200;
     f->width = 64;
     f->height = 48;
     f->keyframe = keyframe;
@@ -78,11 +81,17 @@ std::vector<uint32_t> seqs(const std::vector<protocol::PixelMessage> &messages) 
     return out;
 }
 
+// The hub's clock for sent_us.
+base::ManualClock &hub_clock() {
+    static base::ManualClock c(1'700'000'000'500'000);
+    return c;
+}
+
 }  // namespace
 
 TEST_CASE("a joining client asks for an IDR and gets nothing before one") {
     int requests = 0;
-    pixel::PixelHub hub([&] { ++requests; });
+    pixel::PixelHub hub(hub_clock(), [&] { ++requests; });
     Client a;
     a.handler = hub.on_connect(a.connection, "");
     CHECK(requests == 1);
@@ -106,7 +115,7 @@ TEST_CASE("a joining client asks for an IDR and gets nothing before one") {
 
 TEST_CASE("a backed-up client drops frames up to the next IDR and asks for one, the others get every frame") {
     int requests = 0;
-    pixel::PixelHub hub([&] { ++requests; }, 2);
+    pixel::PixelHub hub(hub_clock(), [&] { ++requests; }, 2);
     Client slow, fast;
     slow.handler = hub.on_connect(slow.connection, "");
     fast.handler = hub.on_connect(fast.connection, "");
@@ -133,7 +142,7 @@ TEST_CASE("a backed-up client drops frames up to the next IDR and asks for one, 
 }
 
 TEST_CASE("hold_until_keyframe: every client gets nothing more until the next IDR") {
-    pixel::PixelHub hub([] {});
+    pixel::PixelHub hub(hub_clock(), [] {});
     Client a, b;
     a.handler = hub.on_connect(a.connection, "");
     b.handler = hub.on_connect(b.connection, "");
@@ -149,7 +158,7 @@ TEST_CASE("hold_until_keyframe: every client gets nothing more until the next ID
 }
 
 TEST_CASE("an IDR replaces what a backed-up client still has waiting, except the message being written") {
-    pixel::PixelHub hub([] {}, 3);
+    pixel::PixelHub hub(hub_clock(), [] {}, 3);
     Client c;
     c.handler = hub.on_connect(c.connection, "");
     for (uint64_t s = 1; s <= 3; ++s) hub.publish(frame(s, s == 1));
@@ -159,7 +168,7 @@ TEST_CASE("an IDR replaces what a backed-up client still has waiting, except the
 }
 
 TEST_CASE("meta=1 clients get the metadata block, the same frame goes to plain clients without it") {
-    pixel::PixelHub hub([] {});
+    pixel::PixelHub hub(hub_clock(), [] {});
     Client plain, meta;
     plain.handler = hub.on_connect(plain.connection, "");
     meta.handler = hub.on_connect(meta.connection, "meta=1");
@@ -174,13 +183,16 @@ TEST_CASE("meta=1 clients get the metadata block, the same frame goes to plain c
     CHECK(m[0].meta->sequence == 5);
     CHECK(m[0].meta->captured_us == 1'700'000'000'000'005);
     CHECK(m[0].meta->versions.at("camera") == 5);
+    // The stages: the frame's own, then the hub's clock when it handed the frame on.
+    CHECK(m[0].meta->stages == protocol::PixelStages{1'700'000'000'000'005 - 100, 1'700'000'000'000'005,
+                                                     1'700'000'000'000'005 + 200, hub_clock().now_us()});
     CHECK(std::vector<uint8_t>(m[0].payload.begin(), m[0].payload.end()) ==
           std::vector<uint8_t>(p[0].payload.begin(), p[0].payload.end()));
 }
 
 TEST_CASE("an unknown query is refused with 1008 naming it, and the client is not served") {
     int requests = 0;
-    pixel::PixelHub hub([&] { ++requests; });
+    pixel::PixelHub hub(hub_clock(), [&] { ++requests; });
     Client c;
     c.handler = hub.on_connect(c.connection, "codec=hevc");
     CHECK(c.connection->closed == transport::CloseCode::policy);
@@ -191,7 +203,7 @@ TEST_CASE("an unknown query is refused with 1008 naming it, and the client is no
 }
 
 TEST_CASE("close_all closes every client with the code given") {
-    pixel::PixelHub hub([] {});
+    pixel::PixelHub hub(hub_clock(), [] {});
     Client a, b;
     a.handler = hub.on_connect(a.connection, "");
     b.handler = hub.on_connect(b.connection, "meta=1");

@@ -46,7 +46,8 @@ TEST_CASE("a message parses back to its header and payload") {
 }
 
 TEST_CASE("the metadata block sets its flag and carries the frame number, capture time and versions") {
-    const PixelMeta meta{(uint64_t(1) << 33) + 5, 1700000000123456, {{"camera", 12}, {"layer", 3}}};
+    const PixelMeta meta{(uint64_t(1) << 33) + 5, 1700000000123456, {{"camera", 12}, {"layer", 3}},
+                         {1700000000120000, 1700000000123456, 1700000000125000, 1700000000125100}};
     const std::string message =
         pack_pixel_message({5, 1.0, 64, 48, kPixelCodecH264, kPixelFlagKeyframe}, &meta, kPayload);
     CHECK(uint8_t(message[21]) == (kPixelFlagKeyframe | kPixelFlagMeta));
@@ -57,6 +58,7 @@ TEST_CASE("the metadata block sets its flag and carries the frame number, captur
     CHECK(m.meta->sequence == meta.sequence);
     CHECK(m.meta->captured_us == meta.captured_us);
     CHECK(m.meta->versions == meta.versions);
+    CHECK(m.meta->stages == meta.stages);
     CHECK(std::vector<uint8_t>(m.payload.begin(), m.payload.end()) == kPayload);
 }
 
@@ -78,4 +80,16 @@ TEST_CASE("malformed pixel messages are refused with what is wrong") {
     const PixelMeta meta{1, 2, {}};
     const std::string with_meta = pack_pixel_message({1, 1.0, 64, 48, kPixelCodecH264, 0}, &meta, kPayload);
     CHECK_THAT(why(with_meta.substr(0, 30)), Catch::Matches("the [0-9]+-byte metadata is cut off"));
+    // A metadata block without its stages (or with one missing) is refused naming the field.
+    auto with_block = [&](std::string block) {
+        std::string out = good;
+        out[21] = char(kPixelFlagMeta);
+        const uint32_t n = uint32_t(block.size());
+        const char length[4] = {char(n >> 24), char(n >> 16), char(n >> 8), char(n)};
+        out.insert(24, std::string(length, 4) + block);
+        return out;
+    };
+    CHECK(why(with_block(R"({"sequence":1,"captured_us":2,"versions":{}})")) == "metadata.stages is not an object");
+    CHECK(why(with_block(R"({"sequence":1,"captured_us":2,"versions":{},"stages":{"applied_us":1,"rendered_us":2,"encoded_us":3}})")) ==
+          "metadata.stages.sent_us is not an unsigned integer");
 }
