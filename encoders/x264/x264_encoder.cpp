@@ -92,6 +92,12 @@ bool X264Encoder::open(const sdk::EncoderConfig &config, std::string &why) {
     param.rc.i_bitrate = int(config.bitrate_kbps);
     param.rc.i_vbv_max_bitrate = int(config.bitrate_kbps);
     param.rc.i_vbv_buffer_size = int(config.bitrate_kbps / 2);  // half a second of data at most
+    // The colour the host converts to (BT.601, limited range), written into the SPS's VUI: a
+    // decoder told nothing assumes BT.709 (Chromium's WebCodecs does) and shows wrong colours.
+    param.vui.b_fullrange = 0;
+    param.vui.i_colorprim = 6;  // SMPTE 170M (BT.601 525)
+    param.vui.i_transfer = 6;
+    param.vui.i_colmatrix = 6;
     param.b_repeat_headers = 1;                                   // SPS and PPS before every IDR
     param.b_annexb = 1;
     param.i_log_level = X264_LOG_WARNING;

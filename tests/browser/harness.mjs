@@ -46,9 +46,9 @@ export async function newPage(browser) {
     return { page, errors, assert_no_errors };
 }
 
-// WebCodecs exists only in secure contexts, and Chromium counts neither about:blank nor data:
-// pages as secure (VideoDecoder is undefined there); a host on 127.0.0.1 is. This serves `html` at kTestOrigin from
-// playwright's router, so nothing touches the network, and navigates the page to it.
+// WebCodecs exists only in secure contexts. Chromium counts neither about:blank nor data: pages
+// as secure (VideoDecoder is undefined there); a host on http://127.0.0.1 is. This serves `html`
+// at kTestOrigin from playwright's router, so nothing touches the network, and goes there.
 export const kTestOrigin = 'https://scenehost.test';
 export async function gotoSecurePage(page, html = '<!doctype html><title>scenehost test</title>') {
     await page.route(`${kTestOrigin}/**`, (route) => route.fulfill({ contentType: 'text/html', body: html }));

@@ -7,7 +7,7 @@
 // Required, per profile (exit 1 otherwise): AVCC + avcC with the colour space pinned to BT.601
 // limited range decodes every frame at the right size, and its first frame is not uniform and
 // within kMinPsnrDb of ffmpeg's decode; the page logs no error. Reported only: the same without
-// a colour space (Chromium then assumes BT.709) and Annex B without a description.
+// a colour space (Chromium then assumes BT.709), and Annex B without a description.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,13 @@ const kMinPsnrDb = 40;  // vs ffmpeg's decode; both decode exactly, only YUV->RG
 const kBt601 = { matrix: 'smpte170m', primaries: 'smpte170m', transfer: 'smpte170m', fullRange: false };
 
 const work_dir = mkdtempSync(join(tmpdir(), 'webcodecs-probe-'));
-const ffmpeg = (args) => execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args], { maxBuffer: 1 << 28 });
+const ffmpeg = (args) => {
+    try {
+        return execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args], { maxBuffer: 1 << 28 });
+    } catch (e) {
+        throw new Error(e.code === 'ENOENT' ? 'ffmpeg not found: apt-get install ffmpeg' : `ffmpeg ${args.join(' ')}: ${e.message}`);
+    }
+};
 
 // One stream per profile, encoded as scenehost's x264 plugin does: veryfast, zerolatency, no
 // B-frames, SPS/PPS in-band before the IDR. Also ffmpeg's own RGB decode of the first frame.
@@ -111,7 +117,8 @@ const timings = {};
 const wall_start = performance.now();
 
 let t = performance.now();
-const streams = kProfiles.map(make_stream);
+let streams;
+try { streams = kProfiles.map(make_stream); } finally { rmSync(work_dir, { recursive: true, force: true }); }
 timings.ffmpeg_ms = ms(performance.now() - t);
 
 t = performance.now();
@@ -183,7 +190,6 @@ try {
     t = performance.now();
     await browser.close();
     timings.browser_close_ms = ms(performance.now() - t);
-    rmSync(work_dir, { recursive: true, force: true });
 }
 timings.wall_ms = ms(performance.now() - wall_start);
 console.log(`timings: ${JSON.stringify(timings)}`);

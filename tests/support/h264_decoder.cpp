@@ -70,6 +70,8 @@ std::optional<codec::YuvImage> H264Decoder::decode(std::span<const uint8_t> unit
                      frame_->linesize[2], image.plane(0).data(), int(image.stride(0)), image.plane(1).data(),
                      int(image.stride(1)), image.plane(2).data(), int(image.stride(2)), frame_->width,
                      frame_->height);
+    colour_ = {int(frame_->colorspace), int(frame_->color_primaries), int(frame_->color_trc),
+               frame_->color_range == AVCOL_RANGE_JPEG};
     av_frame_unref(frame_.get());
     return image;
 }

@@ -29,6 +29,15 @@ public:
     // Decodes one access unit; returns its picture, or nullopt when the decoder held it back.
     std::optional<codec::YuvImage> decode(std::span<const uint8_t> unit);
 
+    // What the stream says of the last picture's colour (H.264 VUI codes, as libavcodec reports
+    // them: 2 is "unspecified", 6 is SMPTE 170M / BT.601).
+    struct Colour {
+        int matrix = 2, primaries = 2, transfer = 2;
+        bool full_range = false;
+        bool operator==(const Colour &) const = default;
+    };
+    Colour colour() const { return colour_; }
+
 private:
     struct Free {
         void operator()(AVCodecContext *c) const;
@@ -38,6 +47,7 @@ private:
     std::unique_ptr<AVCodecContext, Free> context_;
     std::unique_ptr<AVFrame, Free> frame_;
     std::unique_ptr<AVPacket, Free> packet_;
+    Colour colour_;
 };
 
 }  // namespace scenehost::test

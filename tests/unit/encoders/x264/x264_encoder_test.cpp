@@ -120,6 +120,9 @@ TEST_CASE("x264 units decode to the source picture, the first an IDR with SPS an
         const auto decoded = decoder.decode(unit.data);
         REQUIRE(decoded);  // low latency: every unit gives its picture at once
         CHECK(luma_psnr(source, *decoded) >= 35.0);
+        // The stream says what the host converted to: BT.601, limited range (a browser assumes
+        // BT.709 otherwise and shows wrong colours).
+        CHECK(decoder.colour() == test::H264Decoder::Colour{6, 6, 6, false});
     }
 }
 
