@@ -48,6 +48,9 @@ int main(int argc, char **argv) {
     serve->add_option("--data-root", serve_options.data_roots,
                       "Directory clients may browse with fs.listdir (repeatable; none: the command is not offered)")
         ->check(CLI::ExistingDirectory);
+    serve->add_option("--web-root", serve_options.web_root,
+                      "Directory of the browser viewer served at / (default: the build's web/)")
+        ->check(CLI::ExistingDirectory);
     serve->add_option("--audit-log", serve_options.audit_log, "Audit log file (JSON Lines)");
     serve->add_option("--heartbeat-s", serve_options.heartbeat_s, "Heartbeat period in seconds")
         ->check(CLI::Range(0.01, 3600.0));

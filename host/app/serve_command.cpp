@@ -38,6 +38,7 @@
 #include "render/render_scene.hpp"
 #include "session/control_plane.hpp"
 #include "transport/listener.hpp"
+#include "transport/static_files.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "store/audit_log.hpp"
 #include "store/scene_store.hpp"
@@ -351,6 +352,16 @@ int run_serve_command(const ServeOptions &options) {
         throw std::runtime_error("--pixel-listen needs the pixel stream, which --no-render turns off");
     }
     auto *pixels = pixel_hub ? &*pixel_hub : nullptr;
+    // The viewer: --web-root, else the build's web/ when there is one.
+    std::optional<transport::StaticFiles> web;
+    if (!options.web_root.empty()) {
+        web.emplace(options.web_root);
+    } else if (std::filesystem::is_directory(SCENEHOST_DEFAULT_WEB_ROOT)) {
+        web.emplace(SCENEHOST_DEFAULT_WEB_ROOT);
+    } else {
+        spdlog::warn("no browser viewer: {} is missing; pass --web-root DIR to serve one", SCENEHOST_DEFAULT_WEB_ROOT);
+    }
+    if (web) spdlog::info("serving the browser viewer from {}", web->root().string());
     std::vector<std::unique_ptr<transport::Listener>> listeners;
     // Tests and scripts read these lines to find the ports the OS picked; the main one comes last.
     const auto announce = [&](const transport::Listener &l, std::string_view what) {
@@ -368,7 +379,8 @@ int run_serve_command(const ServeOptions &options) {
             announce(*listeners.back(), "pixels ");
         }
     }
-    listeners.push_back(std::make_unique<transport::Listener>(io, transport_config, plane.endpoint(), pixels));
+    listeners.push_back(std::make_unique<transport::Listener>(io, transport_config, plane.endpoint(), pixels,
+                                                              web ? &*web : nullptr));
     announce(*listeners.back(), "");
     std::fflush(stdout);
     for (auto &l : listeners) l->start();

@@ -21,6 +21,9 @@ struct ServeOptions {
     std::string control_listen;  // ADDRESS:PORT, control WebSocket at any path
     std::string pixel_listen;    // ADDRESS:PORT, pixel WebSocket at any path
     std::vector<std::filesystem::path> data_roots;  // what fs.listdir may show
+    // The browser viewer's files, served at / (docs/viewer.md); empty: no viewer. The default is
+    // the source tree's web/ (SCENEHOST_DEFAULT_WEB_ROOT) when it exists.
+    std::filesystem::path web_root;
     std::string audit_log = "scenehost-audit.jsonl";
     std::string fsync = "batch";
     double heartbeat_s = 15.0;

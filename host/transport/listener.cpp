@@ -33,8 +33,13 @@ template <class Stream>
 class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
     HttpSession(Stream &&stream, const TransportConfig &config, ControlEndpoint &control, PixelEndpoint *pixels,
-                std::string peer)
-        : stream_(std::move(stream)), config_(config), control_(control), pixels_(pixels), peer_(std::move(peer)) {}
+                const StaticFiles *web, std::string peer)
+        : stream_(std::move(stream)),
+          config_(config),
+          control_(control),
+          pixels_(pixels),
+          web_(web),
+          peer_(std::move(peer)) {}
 
     void run() {
         if constexpr (kIsTls<Stream>) {
@@ -97,7 +102,35 @@ private:
                            pixels_ == nullptr ? "no pixel stream: this host does not render (--no-render)\n"
                                               : "/pixels is a WebSocket: send an upgrade request\n");
         }
+        if (web_ != nullptr) {
+            const auto if_none_match = request.find(http::field::if_none_match);
+            return respond_file(request, web_->answer(request.method(), path,
+                                                      if_none_match == request.end() ? std::string_view()
+                                                                                     : std::string_view(if_none_match->value())));
+        }
         respond(request, http::status::not_found, fmt::format("no such path: {}\n", std::string(request.target())));
+    }
+
+    // A viewer file (or why not): its type and ETag, revalidated on every use; HEAD says the
+    // length and sends no body.
+    void respond_file(const http::request<http::string_body> &request, StaticAnswer answer) {
+        auto response = std::make_shared<http::response<http::string_body>>(answer.status, request.version());
+        response->set(http::field::server, "scenehost");
+        response->set(http::field::content_type, answer.content_type);
+        response->set("X-Content-Type-Options", "nosniff");
+        if (!answer.etag.empty()) {
+            response->set(http::field::etag, answer.etag);
+            response->set(http::field::cache_control, "no-cache");
+        }
+        if (answer.status == http::status::method_not_allowed) response->set(http::field::allow, "GET, HEAD");
+        response->keep_alive(request.keep_alive());
+        if (request.method() == http::verb::head || answer.status == http::status::not_modified) {
+            if (answer.status != http::status::not_modified) response->content_length(answer.body.size());
+        } else {
+            response->body() = std::move(answer.body);
+            response->prepare_payload();
+        }
+        write(response);
     }
 
     void respond(const http::request<http::string_body> &request, http::status status, std::string body) {
@@ -107,6 +140,10 @@ private:
         response->keep_alive(request.keep_alive());
         response->body() = std::move(body);
         response->prepare_payload();
+        write(response);
+    }
+
+    void write(const std::shared_ptr<http::response<http::string_body>> &response) {
         http::async_write(stream_, *response,
                           [self = this->shared_from_this(), response](beast::error_code e, size_t) {
                               if (e) return;
@@ -128,6 +165,7 @@ private:
     const TransportConfig &config_;
     ControlEndpoint &control_;
     PixelEndpoint *pixels_;
+    const StaticFiles *web_;
     std::string peer_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
@@ -153,8 +191,9 @@ ssl::context make_tls_context(const TlsConfig &tls) {
 }  // namespace
 
 struct Listener::State : std::enable_shared_from_this<Listener::State> {
-    State(net::io_context &io, TransportConfig config, ControlEndpoint &control, PixelEndpoint *pixels)
-        : io(io), config(std::move(config)), control(control), pixels(pixels), acceptor(io) {}
+    State(net::io_context &io, TransportConfig config, ControlEndpoint &control, PixelEndpoint *pixels,
+          const StaticFiles *web)
+        : io(io), config(std::move(config)), control(control), pixels(pixels), web(web), acceptor(io) {}
 
     void do_accept() {
         acceptor.async_accept([self = shared_from_this()](beast::error_code error, tcp::socket socket) {
@@ -178,11 +217,11 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
         if (tls) {
             using Tls = beast::ssl_stream<beast::tcp_stream>;
             std::make_shared<HttpSession<Tls>>(Tls(beast::tcp_stream(std::move(socket)), *tls), config, control,
-                                               pixels, std::move(peer))
+                                               pixels, web, std::move(peer))
                 ->run();
         } else {
             std::make_shared<HttpSession<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), config, control,
-                                                             pixels, std::move(peer))
+                                                             pixels, web, std::move(peer))
                 ->run();
         }
         do_accept();
@@ -192,12 +231,14 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
     TransportConfig config;
     ControlEndpoint &control;
     PixelEndpoint *pixels;
+    const StaticFiles *web;
     tcp::acceptor acceptor;
     std::optional<ssl::context> tls;
 };
 
-Listener::Listener(net::io_context &io, TransportConfig config, ControlEndpoint &control, PixelEndpoint *pixels)
-    : state_(std::make_shared<State>(io, std::move(config), control, pixels)) {
+Listener::Listener(net::io_context &io, TransportConfig config, ControlEndpoint &control, PixelEndpoint *pixels,
+                   const StaticFiles *web)
+    : state_(std::make_shared<State>(io, std::move(config), control, pixels, web)) {
     const TransportConfig &c = state_->config;
     if (c.tls) state_->tls.emplace(make_tls_context(*c.tls));
     beast::error_code error;

@@ -1,7 +1,8 @@
 // Accepts TCP connections (plain or TLS) on one io_context and serves HTTP on them:
 // GET /healthz answers "ok"; GET /control (and GET /) upgrades to the control WebSocket, GET /pixels (with
-// an optional query the pixel endpoint checks) to the pixel WebSocket; a listener configured for
-// one route (napari-cuda's ports) upgrades any path to it.
+// an optional query the pixel endpoint checks) to the pixel WebSocket; any other request gets
+// the browser viewer's files when the listener has them (StaticFiles), else 404. A listener
+// configured for one route (napari-cuda's ports) upgrades any path to it.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -9,6 +10,7 @@
 #include <memory>
 
 #include "transport/connection.hpp"
+#include "transport/static_files.hpp"
 #include "transport/transport_config.hpp"
 
 namespace scenehost::transport {
@@ -17,9 +19,10 @@ class Listener {
 public:
     // Binds and listens at once; throws std::runtime_error naming the address and the reason
     // (address in use, a certificate or key file that cannot be read). Without a pixel endpoint
-    // (rendering is off) /pixels answers 404 saying so.
+    // (rendering is off) /pixels answers 404 saying so. `web` (kept by the caller) serves
+    // every other path of a listener for all routes.
     Listener(boost::asio::io_context &io, TransportConfig config, ControlEndpoint &control,
-             PixelEndpoint *pixels = nullptr);
+             PixelEndpoint *pixels = nullptr, const StaticFiles *web = nullptr);
     ~Listener();
     // The address actually bound (the port the OS picked when config.port was 0).
     boost::asio::ip::tcp::endpoint local_endpoint() const;

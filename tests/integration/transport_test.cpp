@@ -3,7 +3,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <thread>
+#include <unistd.h>
 
 #include "support/ws_client.hpp"
 #include "transport/listener.hpp"
@@ -44,10 +47,10 @@ public:
 // A listener on 127.0.0.1:0 running on its own thread; stops when destroyed.
 class Server {
 public:
-    explicit Server(transport::TransportConfig config) {
+    explicit Server(transport::TransportConfig config, const transport::StaticFiles *web = nullptr) {
         config.address = "127.0.0.1";
         config.port = 0;
-        listener_.emplace(io_, config, endpoint_);
+        listener_.emplace(io_, config, endpoint_, nullptr, web);
         port_ = listener_->local_endpoint().port();
         listener_->start();
         thread_ = std::thread([this] { io_.run(); });
@@ -83,6 +86,35 @@ TEST_CASE("GET /healthz answers ok, other paths 404") {
     Server server({});
     CHECK(test::http_get(server.port(), "/healthz") == std::pair<int, std::string>{200, "ok\n"});
     CHECK(test::http_get(server.port(), "/nope").first == 404);
+}
+
+TEST_CASE("the viewer's files over HTTP: type, ETag, 304, HEAD without a body, 404 and 405") {
+    namespace http = boost::beast::http;
+    const std::filesystem::path root = std::filesystem::temp_directory_path() / ("scenehost-http-web-" + std::to_string(getpid()));
+    std::filesystem::create_directories(root);
+    std::ofstream(root / "index.html") << "<!doctype html>hello";
+    const transport::StaticFiles web(root);
+    Server server({}, &web);
+    const auto index = test::http_request(server.port(), http::verb::get, "/");
+    CHECK(index.result() == http::status::ok);
+    CHECK(index.body() == "<!doctype html>hello");
+    CHECK(index[http::field::content_type] == "text/html; charset=utf-8");
+    CHECK(index[http::field::cache_control] == "no-cache");
+    CHECK(index["X-Content-Type-Options"] == "nosniff");
+    const std::string etag(index[http::field::etag]);
+    const auto again = test::http_request(server.port(), http::verb::get, "/index.html?v=2", {{"If-None-Match", etag}});
+    CHECK(again.result() == http::status::not_modified);
+    CHECK(again.body().empty());
+    const auto head = test::http_request(server.port(), http::verb::head, "/");
+    CHECK(head.result() == http::status::ok);
+    CHECK(head[http::field::content_length] == "20");
+    CHECK(head.body().empty());
+    CHECK(test::http_request(server.port(), http::verb::get, "/../etc/passwd").result() == http::status::not_found);
+    const auto post = test::http_request(server.port(), http::verb::post, "/");
+    CHECK(post.result() == http::status::method_not_allowed);
+    CHECK(post[http::field::allow] == "GET, HEAD");
+    CHECK(test::http_get(server.port(), "/healthz") == std::pair<int, std::string>{200, "ok\n"});  // still there
+    std::filesystem::remove_all(root);
 }
 
 TEST_CASE("/control upgrades to a text WebSocket") {

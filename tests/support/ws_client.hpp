@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 #include <variant>
 
 namespace scenehost::test {
@@ -126,6 +127,26 @@ private:
 };
 
 // One plain HTTP GET; returns the status code and body.
+// One HTTP/1.1 request with extra header fields; the whole response (the connection closes).
+inline beast::http::response<beast::http::string_body> http_request(
+    uint16_t port, beast::http::verb verb, const std::string &target,
+    const std::vector<std::pair<std::string, std::string>> &fields = {}) {
+    net::io_context io;
+    beast::tcp_stream stream(io);
+    net::ip::tcp::resolver resolver(io);
+    stream.connect(resolver.resolve("127.0.0.1", std::to_string(port)));
+    beast::http::request<beast::http::empty_body> request(verb, target, 11);
+    request.set(beast::http::field::host, "127.0.0.1");
+    request.keep_alive(false);
+    for (const auto &[name, value] : fields) request.set(name, value);
+    beast::http::write(stream, request);
+    beast::flat_buffer buffer;
+    beast::http::response_parser<beast::http::string_body> parser;
+    parser.skip(verb == beast::http::verb::head);  // a HEAD response says a length and has no body
+    beast::http::read(stream, buffer, parser);
+    return parser.release();
+}
+
 inline std::pair<int, std::string> http_get(uint16_t port, const std::string &target) {
     net::io_context io;
     beast::tcp_stream stream(io);
