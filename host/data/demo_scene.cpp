@@ -12,6 +12,9 @@ Scene demo_scene() {
     volume["colormap"] = "magma";
     boost::json::object image = describe_layer("layer-1", *scene.sources.at("layer-1"));
     image["contrast_limits"] = {0, 4095};
+    // Added over the volume, so that both show at once, in 2D and in 3D.
+    image["blending"] = "additive";
+    image["opacity"] = 0.6;
     scene.description = {{"layers", {std::move(volume), std::move(image)}}, {"canvas_size", {1280, 720}}};
     return scene;
 }

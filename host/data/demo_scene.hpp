@@ -14,7 +14,8 @@ struct Scene {
 };
 
 // The built-in demo, so `scenehost serve --demo` needs no files: layer-0 a procedural 3D volume
-// (magma), layer-1 a 2D image over its last two axes.
+// (magma), layer-1 a 2D image over its last two axes, added over the volume at opacity 0.6 so
+// that both show.
 Scene demo_scene();
 
 // No layers, for a host started without data.

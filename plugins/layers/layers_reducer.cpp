@@ -305,6 +305,18 @@ private:
             if (c == nullptr || !is_one_of(kColormaps, lower(*c))) return "'colormap' is not a known colormap";
             colormap = lower(*c);
         }
+        json::value opacity = 1;
+        if (d.contains("opacity")) {
+            const auto given = finite_numbers(json::array{d.at("opacity")}, 1);
+            if (!given || (*given)[0] < 0 || (*given)[0] > 1) return "'opacity' must be a number in [0, 1]";
+            opacity = (*given)[0];
+        }
+        std::string blending = "translucent";
+        if (d.contains("blending")) {
+            const json::string *b = d.at("blending").if_string();
+            if (b == nullptr || !is_one_of(kBlending, *b)) return "'blending' is not a known blending";
+            blending = std::string(*b);
+        }
         std::string name = layer.id;
         if (d.contains("name")) {
             const json::string *n = d.at("name").if_string();
@@ -320,11 +332,11 @@ private:
         out.push_back({id, "multiscale.levels", text(levels)});
         out.push_back({id, "name", text(json::string(name))});
         out.push_back({id, "visible", "true"});
-        out.push_back({id, "opacity", "1"});
+        out.push_back({id, "opacity", text(opacity)});
         out.push_back({id, "colormap", text(json::string(colormap))});
         out.push_back({id, "contrast_limits", text(contrast)});
         out.push_back({id, "gamma", "1"});
-        out.push_back({id, "blending", R"("translucent")"});
+        out.push_back({id, "blending", text(json::string(blending))});
         out.push_back({id, "interpolation2d", R"("nearest")"});
         out.push_back({id, "interpolation3d", R"("linear")"});
         out.push_back({id, "depiction", R"("volume")"});
