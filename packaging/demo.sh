@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the host and its plugins (Release) and starts `scenehost serve --demo`, with napari-cuda's
 # two ports (control 8081, pixels 8082) beside the main listener for napari-cuda's own client.
-# Installs what it needs first. Extra arguments go to `scenehost serve`.
+# Installs what it needs first. Extra arguments go to `scenehost serve`. It prints the viewer's
+# address (`scenehost viewer: open http://127.0.0.1:8080/ in a browser`): open that page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash packaging/install-deps.sh

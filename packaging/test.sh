@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds scenehost and runs every test; then builds the host, plugins and unit tests once more
-# under AddressSanitizer+UBSan and runs the unit tests there. Installs what it needs first.
+# under AddressSanitizer+UBSan and runs the unit tests there. Installs what it needs first
+# (the browser tests' Chromium and playwright-core too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash packaging/install-deps.sh
+bash packaging/install-browser-deps.sh
 
 build=${SCENEHOST_BUILD_DIR:-build}
 jobs=$(nproc)

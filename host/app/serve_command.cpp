@@ -382,6 +382,12 @@ int run_serve_command(const ServeOptions &options) {
     listeners.push_back(std::make_unique<transport::Listener>(io, transport_config, plane.endpoint(), pixels,
                                                               web ? &*web : nullptr));
     announce(*listeners.back(), "");
+    if (web) {
+        const auto bound = listeners.back()->local_endpoint();
+        const std::string host = bound.address().is_unspecified() ? "127.0.0.1" : bound.address().to_string();
+        std::printf("scenehost viewer: open %s://%s:%u/ in a browser\n", transport_config.tls ? "https" : "http",
+                    host.c_str(), bound.port());
+    }
     std::fflush(stdout);
     for (auto &l : listeners) l->start();
     spdlog::info("scenehost serving {}: {} reducers, audit log {}",

@@ -13,6 +13,13 @@ export const kChromiumArgs = [
     '--headless=new',
     // We run as root in CI containers, where Chromium's sandbox refuses to start.
     '--no-sandbox',
+    // The test machines have no network beyond their registries: no update checks, no sync,
+    // no component downloads, no QUIC probes (each would be refused, many at a time).
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-quic',
+    '--no-first-run',
 ];
 
 // Starts a headless Chromium. The caller owns the browser and must close() it.
