@@ -12,6 +12,7 @@
 //     latency:      [{scope, version, total_ms, host: {render_ms, encode_ms, handoff_ms},
 //                     decode_ms, display_ms, other_ms}],
 //     changedBy:    {"scope/target/key": 'self' | 'other'} the last writer of each property,
+//     changedByActor: {"scope/target/key": actor id} where the notify named it (notify.layers),
 //   }
 // Elements: every control has data-scope, data-target, data-key (contrast handles also
 // data-handle lo|hi) and an error line `${id}-error`. Ids: layer-<layer>-<key> (visible, name,
@@ -131,7 +132,8 @@ function on_frame(frame) {
             break;
         default: break;  // notify.telemetry and notify.state are not asked for
     }
-    if (!baseline) for (const a of changed) activity.note(a, store.at(a), by);
+    // notify.layers names the actor (scenehost's extension); the hot lanes do not.
+    if (!baseline) for (const a of changed) activity.note(a, store.at(a), by, p.actor_id);
     if (frame.delta_token !== undefined) persist();
     render_soon();
 }
@@ -150,7 +152,8 @@ function on_ack(sent, ack) {
 
 function set_stream(payload) {
     stream_payload = payload;
-    stream_info = { ...describe_avcc(base64_bytes(payload.avcc)), encoder: payload.codec, fps: payload.fps, frame_size: payload.frame_size };
+    stream_info = { ...describe_avcc(base64_bytes(payload.avcc)), encoder: payload.encoder ?? 'an unnamed encoder',
+                    fps: payload.fps, frame_size: payload.frame_size };
     if (pixels) pixels.configure(payload).catch((e) => video_message(e.message, true));
 }
 
@@ -278,6 +281,7 @@ window.scenehostViewer = Object.freeze({
     get store() { return structuredClone(store.base); },
     get latency() { return latency.samples.slice(); },
     get changedBy() { return { ...activity.by_address }; },
+    get changedByActor() { return { ...activity.actor_by_address }; },
 });
 
 // ---- start: resume from this tab's last session when it left tokens ------------------------

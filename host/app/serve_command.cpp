@@ -75,8 +75,9 @@ engine::CommandResult screenshot(const render::FrameSlot &latest, const engine::
 }
 
 // notify.stream for an encoder's stream format.
-protocol::StreamConfig stream_config(const pixel::StreamFormat &format) {
+protocol::StreamConfig stream_config(const pixel::StreamFormat &format, const std::string &encoder) {
     protocol::StreamConfig config;
+    config.encoder = encoder;
     config.fps = format.fps;
     config.width = format.width;
     config.height = format.height;
@@ -264,7 +265,7 @@ int run_serve_command(const ServeOptions &options) {
                     boost::asio::post(io, [&, frame = std::move(frame)] { pixel_hub->publish(frame); });
                 },
                 [&](const pixel::StreamFormat &format) {
-                    boost::asio::post(io, [&, config = stream_config(format)] {
+                    boost::asio::post(io, [&, config = stream_config(format, encoder.info().name)] {
                         control->broadcaster().publish_stream(config);
                     });
                 },

@@ -236,13 +236,13 @@ void Broadcaster::publish_deltas(const store::ChangeSet &changes, Topic topic, c
     for (const auto &[target, target_changes] : by_target(changes)) {
         json::object payload;
         if (topic == Topic::layers) {
-            protocol::LayersDelta delta{target, {}, target_changes.back()->version};
+            protocol::LayersDelta delta{target, {}, target_changes.back()->version, actor};
             for (const store::Change *c : target_changes) {
                 delta.changes[protocol::napari::layer_change_key(changes.scope, c->property.key)] = c->new_value;
             }
             payload = protocol::layers_payload(delta);
         } else {
-            protocol::StateDelta delta{changes.scope, target, {}, target_changes.back()->version};
+            protocol::StateDelta delta{changes.scope, target, {}, target_changes.back()->version, actor};
             for (const store::Change *c : target_changes) delta.changes[c->property.key] = c->new_value;
             payload = protocol::state_payload(delta);
         }

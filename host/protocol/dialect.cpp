@@ -15,7 +15,9 @@ json::object intent_command_result(const json::value &applied_value, uint64_t ve
 }
 
 json::object layers_payload(const LayersDelta &delta) {
-    return {{"layer_id", delta.layer_id}, {"changes", delta.changes}, {"version", delta.version}};
+    json::object payload{{"layer_id", delta.layer_id}, {"changes", delta.changes}, {"version", delta.version}};
+    if (!delta.actor_id.empty()) payload["actor_id"] = delta.actor_id;
+    return payload;
 }
 
 json::object stream_payload(const StreamConfig &c) {
@@ -28,11 +30,15 @@ json::object stream_payload(const StreamConfig &c) {
         {"avcc", c.avcc_base64},
         {"latency_policy", {{"max_buffer_ms", c.max_buffer_ms}, {"grace_keyframe_ms", c.grace_keyframe_ms}}}};
     if (c.vt_hint) payload["vt_hint"] = *c.vt_hint;
+    if (!c.encoder.empty()) payload["encoder"] = c.encoder;
     return payload;
 }
 
 json::object state_payload(const StateDelta &delta) {
-    return {{"scope", delta.scope}, {"target", delta.target}, {"changes", delta.changes}, {"version", delta.version}};
+    json::object payload{{"scope", delta.scope}, {"target", delta.target}, {"changes", delta.changes},
+                         {"version", delta.version}};
+    if (!delta.actor_id.empty()) payload["actor_id"] = delta.actor_id;
+    return payload;
 }
 
 SessionTemplate::SessionTemplate(std::string frame_text) {

@@ -70,6 +70,7 @@ struct LayersDelta {
     std::string layer_id;
     boost::json::object changes;  // at least one key
     uint64_t version = 0;
+    std::string actor_id{};       // who made the change (v1 says so: scenehost's extension)
 };
 
 // notify.state payload (scenehost's extension topic): what one applied change did to one target
@@ -79,6 +80,7 @@ struct StateDelta {
     std::string target;
     boost::json::object changes;  // key -> new value; at least one
     uint64_t version = 0;         // the scope version of the last change
+    std::string actor_id{};       // who made the change
 };
 
 // notify.stream payload; frame_size is [width, height], avcc the base64 avcC record.
@@ -93,6 +95,7 @@ struct StreamConfig {
     double max_buffer_ms = 120.0;
     double grace_keyframe_ms = 300.0;
     std::optional<boost::json::object> vt_hint{};
+    std::string encoder{};  // the encoder plugin's name (v1 says so; napari-cuda's parser knows no such key)
 };
 
 // The dims as the lanes show them; lists are in viewer order.

@@ -79,8 +79,9 @@ void check_welcome(PayloadReader &r, const Envelope &envelope, int protocol_vers
 }
 
 void check_stream(PayloadReader &r) {
-    r.only({"codec", "format", "fps", "frame_size", "nal_length_size", "avcc", "latency_policy", "vt_hint"},
+    r.only({"codec", "format", "fps", "frame_size", "nal_length_size", "avcc", "latency_policy", "vt_hint", "encoder"},
            "notify.stream");
+    r.nonempty("encoder", kOptional);
     r.nonempty("codec", kRequired);
     r.nonempty("format", kRequired);
     if (auto fps = r.number("fps", kRequired); fps && *fps <= 0) r.fail("fps", "must be > 0");
@@ -152,7 +153,8 @@ void check_server_payload(PayloadReader &r, const Envelope &envelope, const json
             r.object("metadata", kOptional);
             return;
         case FrameType::notify_layers:
-            r.only({"layer_id", "changes", "version"}, "notify.layers");
+            r.only({"layer_id", "changes", "version", "actor_id"}, "notify.layers");
+            r.nonempty("actor_id", kOptional);
             r.nonempty("layer_id", kRequired);
             if (const json::object *changes = r.object("changes", kRequired); changes && changes->empty()) {
                 r.fail("changes", "must hold at least one key");
@@ -161,7 +163,8 @@ void check_server_payload(PayloadReader &r, const Envelope &envelope, const json
             return;
         case FrameType::notify_stream: return check_stream(r);
         case FrameType::notify_state:
-            r.only({"scope", "target", "changes", "version"}, "notify.state");
+            r.only({"scope", "target", "changes", "version", "actor_id"}, "notify.state");
+            r.nonempty("actor_id", kOptional);
             r.nonempty("scope", kRequired);
             r.nonempty("target", kRequired);
             if (const json::object *changes = r.object("changes", kRequired); changes && changes->empty()) {

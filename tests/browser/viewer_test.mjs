@@ -201,9 +201,17 @@ const scenarios = {
             (t) => Number(document.getElementById('dims-slider-0').value) === t, target, { timeout: kTimeoutMs });
         const there = await wait_for_picture(b.page, after.data, kSamePicture);
         const not_before = await picture_difference(b.page, before.data);
+        // Who changed what: a's opacity change reaches b named by a's actor id, a sees its own.
+        await set_input(a.page, 'layer-layer-1-opacity', 0.25);
+        await b.page.waitForFunction(() => window.scenehostViewer.store.layer['layer-1'].opacity === 0.25, null,
+                                     { timeout: kTimeoutMs });
+        const actor = (await b.page.evaluate(() => window.scenehostViewer.changedByActor))['layer/layer-1/opacity'];
+        const listed = await b.page.textContent('#activity');
+        const self = (await a.page.evaluate(() => window.scenehostViewer.changedBy))['layer/layer-1/opacity'];
+        const named = /^scenehost-web#[0-9a-f]{8}$/.test(actor ?? '') && listed.includes(actor) && self === 'self';
         const errors = [...a.errors, ...b.errors];
         return { ok: changed > 2 * kSamePicture && here <= kSamePicture && there <= kSamePicture &&
-                     not_before > kSamePicture, changed, here, there, not_before, errors };
+                     not_before > kSamePicture && named, changed, here, there, not_before, actor, self, errors };
     },
 
     // 3D, then a drag across the picture orbits the camera: the store's angles change.

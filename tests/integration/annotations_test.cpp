@@ -72,9 +72,16 @@ std::vector<json::object> of_type(const std::vector<json::object> &frames, const
     return out;
 }
 
+// The actor the host names a session by: its hello's client name, '#', its id's first 8 characters.
+std::string actor_of(const ControlClient &c) { return "test-client#" + c.session().substr(0, 8); }
+
 json::object state_payload(std::string_view target, std::string_view key, const json::value &value,
-                           const json::value &version) {
-    return {{"scope", "annotations"}, {"target", target}, {"changes", {{key, value}}}, {"version", version}};
+                           const json::value &version, const std::string &actor) {
+    return {{"scope", "annotations"},
+            {"target", target},
+            {"changes", {{key, value}}},
+            {"version", version},
+            {"actor_id", actor}};
 }
 
 }  // namespace
@@ -107,7 +114,7 @@ TEST_CASE("notify.state: exact deltas to the sessions that asked for it, none to
     CHECK(mine.at("intent_id") == "intent-1");
     CHECK(u64(mine.at("seq")) == seq0 + 1);
     CHECK(mine.at("delta_token").is_string());
-    CHECK(payload(mine) == state_payload("cell-1", "points", points, payload(ack).at("version")));
+    CHECK(payload(mine) == state_payload("cell-1", "points", points, payload(ack).at("version"), actor_of(a)));
     const json::object theirs = b.expect("notify.state");
     CHECK(theirs.at("session") == json::value(b.session()));
     CHECK_FALSE(theirs.contains("intent_id"));
@@ -122,7 +129,7 @@ TEST_CASE("notify.state: exact deltas to the sessions that asked for it, none to
     CHECK(b.expect("notify.state").at("intent_id") == "intent-1");
     const json::object color = a.expect("notify.state");
     CHECK(u64(color.at("seq")) == seq0 + 2);
-    CHECK(payload(color) == state_payload("cell-1", "color", "#ff8000ff", payload(color_ack).at("version")));
+    CHECK(payload(color) == state_payload("cell-1", "color", "#ff8000ff", payload(color_ack).at("version"), actor_of(b)));
 
     // The client that did not ask writes too: it gets its ack, the others the delta, it none.
     plain.update("annotations", "cell-1", "label", "from plain");
@@ -137,7 +144,8 @@ TEST_CASE("notify.state: exact deltas to the sessions that asked for it, none to
         CHECK_FALSE(seen[0].contains("intent_id"));
         CHECK(u64(seen[0].at("seq")) == seq0 + 3);
         CHECK(payload(seen[0]) ==
-              state_payload("cell-1", "label", "from plain", payload(seen_by_plain[0]).at("version")));
+              state_payload("cell-1", "label", "from plain", payload(seen_by_plain[0]).at("version"),
+                            actor_of(plain)));
     }
 }
 

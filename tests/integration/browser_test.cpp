@@ -47,7 +47,7 @@ void check_scenario(const std::string &scenario) {
 }  // namespace
 
 TEST_CASE("browser: the first decoded frame is the host's picture") { check_scenario("first_frame"); }
-TEST_CASE("browser: a dims slider shows the host's picture of that step here and in a second page") {
+TEST_CASE("browser: a dims slider shows the host's picture of that step here and in a second page, which names the actor") {
     check_scenario("dims_slider");
 }
 TEST_CASE("browser: 3D, then a drag orbits the camera in the store") { check_scenario("orbit_3d"); }

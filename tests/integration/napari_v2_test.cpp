@@ -637,6 +637,7 @@ TEST_CASE("§10.22 §10.23 napari-cuda's ports: control at any path on one, pixe
         const json::object stream = next_of(c, "notify.stream");
         CHECK(payload(stream).at("format") == "avcc");
         CHECK(payload(stream).at("nal_length_size") == 4);
+        CHECK_FALSE(payload(stream).contains("encoder"));  // napari-cuda's parser would refuse it
         // The stream config again (so the client resets its decoder), and the reply.
         const std::string id = c.command("napari.pixel.request_keyframe");
         bool replied = false, restreamed = false;

@@ -118,6 +118,7 @@ TEST_CASE("a pixel client starts at an IDR that decodes with notify.stream's avc
     CHECK(stream.at("format") == "avcc");
     CHECK(stream.at("nal_length_size") == 4);
     CHECK(stream.at("frame_size") == json::array{1280, 720});
+    CHECK(stream.at("encoder") == "x264");  // the plugin that encodes (vpl has no GPU here)
     CHECK(stream.at("fps").to_number<double>() == 60.0);
     CHECK(stream.at("latency_policy").at("max_buffer_ms").to_number<double>() == 120.0);
 

@@ -114,6 +114,10 @@ std::optional<ProtocolError> validate_payload(const Envelope &envelope, const js
         case FrameType::notify_layers: check_layers(r, payload); break;
         case FrameType::notify_dims: check_dims(r); break;
         case FrameType::notify_camera: check_camera(r, payload); break;
+        case FrameType::notify_stream:
+            if (payload.contains("encoder")) r.fail("encoder", "is not a key napari-cuda's parser knows");
+            if (!problem) return protocol::validate_payload(envelope, payload);
+            break;
         case FrameType::ack_state:
             if (auto problem = protocol::validate_payload(envelope, payload)) return problem;
             // napari-cuda's client refuses an accepted ack without an integer version.

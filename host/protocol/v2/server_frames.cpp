@@ -185,7 +185,9 @@ std::optional<std::string> FrameBuilder::layers(std::string_view session, const 
 
 std::string FrameBuilder::stream(std::string_view session, const json::object &payload, uint64_t seq,
                                  std::string_view delta_token) {
-    return finish(resumable_frame(FrameType::notify_stream, session, payload, seq, delta_token, std::nullopt));
+    json::object napari = payload;
+    napari.erase("encoder");  // napari-cuda's parser refuses any key it does not know
+    return finish(resumable_frame(FrameType::notify_stream, session, std::move(napari), seq, delta_token, std::nullopt));
 }
 
 std::string FrameBuilder::state(std::string_view session, const json::object &payload, uint64_t seq,

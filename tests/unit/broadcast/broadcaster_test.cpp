@@ -118,6 +118,7 @@ TEST_CASE("layers lane: one notify.layers per target, namespaced keys, the inten
         const json::object l1 = r->expect("notify.layers");
         CHECK(payload(l1).at("layer_id") == "l1");
         CHECK(payload(l1).at("changes") == json::object{{"opacity", 0.5}, {"visible", false}});
+        CHECK(payload(l1).at("actor_id") == "tester");  // who changed it, for every member
         CHECK(l1.contains("intent_id") == (r == &a));
         const json::object l2 = r->expect("notify.layers");
         CHECK(payload(l2).at("changes") == json::object{{"gamma", 1.5}});
@@ -142,7 +143,7 @@ TEST_CASE("state lane: notify.state only to recipients that asked for it, resuma
     CHECK(payload(delta) == json::object{{"scope", "notes"},
                                          {"target", "n1"},
                                          {"changes", {{"label", "second"}}},
-                                         {"version", f.store.scope_version("notes")}});
+                                         {"version", f.store.scope_version("notes")}, {"actor_id", "tester"}});
     CHECK(not_asked.sent.empty());
     CHECK(f.broadcaster->history().size(Topic::state) == 1);
     CHECK(f.broadcaster->history().size(Topic::layers) == 0);
