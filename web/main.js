@@ -12,7 +12,7 @@
 //     latency:      [{scope, version, total_ms, host: {render_ms, encode_ms, handoff_ms},
 //                     decode_ms, display_ms, other_ms}],
 //     changedBy:    {"scope/target/key": 'self' | 'other'} the last writer of each property,
-//     changedByActor: {"scope/target/key": actor id} where the notify named it (notify.layers),
+//     changedByActor: {"scope/target/key": actor id} the actor the host named for the last change,
 //   }
 // Elements: every control has data-scope, data-target, data-key (contrast handles also
 // data-handle lo|hi) and an error line `${id}-error`. Ids: layer-<layer>-<key> (visible, name,
@@ -132,7 +132,7 @@ function on_frame(frame) {
             break;
         default: break;  // notify.telemetry and notify.state are not asked for
     }
-    // notify.layers names the actor (scenehost's extension); the hot lanes do not.
+    // Every v1 notify of a change names its actor (scenehost's extension); baselines do not.
     if (!baseline) for (const a of changed) activity.note(a, store.at(a), by, p.actor_id);
     if (frame.delta_token !== undefined) persist();
     render_soon();

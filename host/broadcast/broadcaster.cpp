@@ -28,9 +28,10 @@ std::vector<std::pair<std::string, std::vector<const store::Change *>>> by_targe
     return out;
 }
 
-// A dims state as the lane shows it, whatever caused it.
+// A dims state as the lane shows it, whatever (and whoever) caused it.
 bool same_dims(protocol::DimsState a, const protocol::DimsState &b) {
     a.source = b.source;
+    a.actor_id = b.actor_id;
     return a == b;
 }
 
@@ -210,11 +211,13 @@ void Broadcaster::publish(const store::ChangeSet &changes, const Cause &cause) {
     switch (lane->second) {
         case Publication::napari_layers: return publish_deltas(changes, Topic::layers, cause);
         case Publication::state: return publish_deltas(changes, Topic::state, cause);
-        case Publication::napari_dims: return publish_dims(cause, transport::SendClass::coalescible);
+        case Publication::napari_dims:
+            return publish_dims(cause, transport::SendClass::coalescible, changes.changes.front().actor_id);
         case Publication::napari_camera: {
             static const json::value kNoValue;
-            const protocol::CameraUpdate update = protocol::napari::camera_update(
+            protocol::CameraUpdate update = protocol::napari::camera_update(
                 store_, changes, cause.intent_key, cause.intent_value != nullptr ? *cause.intent_value : kNoValue);
+            update.actor_id = changes.changes.front().actor_id;
             return fan_out(
                 protocol::FrameType::notify_camera, cause,
                 [&](protocol::Dialect &d, std::string_view s, const auto &intent) { return d.camera(s, update, intent); },
@@ -224,7 +227,9 @@ void Broadcaster::publish(const store::ChangeSet &changes, const Cause &cause) {
             // What the hot lanes show may derive from this scope (napari's ndisplay lives in the
             // view and shows on notify.dims): a lane whose state changed goes out first.
             const auto dims = protocol::napari::dims_state(store_, "state.update");
-            if (dims && (!dims_ || !same_dims(*dims, *dims_))) publish_dims(cause, transport::SendClass::kept);
+            if (dims && (!dims_ || !same_dims(*dims, *dims_))) {
+                publish_dims(cause, transport::SendClass::kept, changes.changes.front().actor_id);
+            }
             return publish_scene(cause);
         }
     }
@@ -260,9 +265,10 @@ void Broadcaster::publish_deltas(const store::ChangeSet &changes, Topic topic, c
     }
 }
 
-void Broadcaster::publish_dims(const Cause &cause, transport::SendClass send_class) {
+void Broadcaster::publish_dims(const Cause &cause, transport::SendClass send_class, const std::string &actor) {
     dims_ = protocol::napari::dims_state(store_, "state.update");
     if (!dims_) return;
+    dims_->actor_id = actor;
     const protocol::DimsState &dims = *dims_;
     fan_out(
         protocol::FrameType::notify_dims, cause,

@@ -109,7 +109,7 @@ private:
     void send_scene(Member &member);
     void send_lane_state(Member &member);
     void publish_deltas(const store::ChangeSet &changes, store::Topic topic, const Cause &cause);
-    void publish_dims(const Cause &cause, transport::SendClass send_class);
+    void publish_dims(const Cause &cause, transport::SendClass send_class, const std::string &actor);
     void publish_scene(const Cause &cause);
     // Sends build(...) to every member that `takes`, with the intent its dialect attributes;
     // built once per (dialect, intent) and templated per session. The i-th frame of a

@@ -112,6 +112,7 @@ struct DimsState {
     // each level's shape, finest first. The index space is the finest level's (current_level 0).
     boost::json::array levels{};
     std::vector<std::vector<int64_t>> level_shapes{};
+    std::string actor_id{};  // who changed them (v1 says so); empty for a baseline
 
     bool operator==(const DimsState &) const = default;
 };
@@ -123,6 +124,7 @@ struct CameraUpdate {
     std::string origin;  // kCameraFromIntent or kCameraBaseline
     std::optional<boost::json::object> state{};  // the full pose after the change
     uint64_t version = 0;
+    std::string actor_id{};  // who changed it (v1 says so); empty for a baseline
 };
 inline constexpr std::string_view kCameraFromIntent = "state.update";
 inline constexpr std::string_view kCameraBaseline = "baseline";

@@ -105,8 +105,9 @@ void check_stream(PayloadReader &r) {
 }
 
 void check_dims(PayloadReader &r) {
-    r.only({"current_step", "ndisplay", "mode", "source", "order", "axis_labels", "displayed", "version"},
+    r.only({"current_step", "ndisplay", "mode", "source", "order", "axis_labels", "displayed", "version", "actor_id"},
            "notify.dims");
+    r.nonempty("actor_id", kOptional);
     each(r, "current_step", kRequired, "must hold only integers", is_integer);
     if (auto n = r.integer("ndisplay", kRequired); n && *n != 2 && *n != 3) r.fail("ndisplay", "must be 2 or 3");
     r.one_of("mode", kRequired, {"plane", "volume"});
@@ -174,7 +175,8 @@ void check_server_payload(PayloadReader &r, const Envelope &envelope, const json
             return;
         case FrameType::notify_dims: return check_dims(r);
         case FrameType::notify_camera:
-            r.only({"mode", "delta", "origin", "state", "version"}, "notify.camera");
+            r.only({"mode", "delta", "origin", "state", "version", "actor_id"}, "notify.camera");
+            r.nonempty("actor_id", kOptional);
             r.nonempty("mode", kRequired);
             r.any("delta", kRequired);
             r.nonempty("origin", kRequired);

@@ -113,6 +113,7 @@ std::string FrameBuilder::dims(std::string_view session, const DimsState &d,
     if (d.order) payload["order"] = to_array(*d.order);
     if (d.axis_labels) payload["axis_labels"] = to_array(*d.axis_labels);
     if (d.displayed) payload["displayed"] = to_array(*d.displayed);
+    if (!d.actor_id.empty()) payload["actor_id"] = d.actor_id;
     return finish(hot_frame(FrameType::notify_dims, session, std::move(payload), intent_id));
 }
 
@@ -120,6 +121,7 @@ std::vector<std::string> FrameBuilder::camera(std::string_view session, const Ca
                                               const std::optional<std::string> &intent_id) {
     json::object payload{{"mode", c.mode}, {"delta", c.delta}, {"origin", c.origin}, {"version", c.version}};
     if (c.state) payload["state"] = *c.state;
+    if (!c.actor_id.empty()) payload["actor_id"] = c.actor_id;
     return {finish(hot_frame(FrameType::notify_camera, session, std::move(payload), intent_id))};
 }
 

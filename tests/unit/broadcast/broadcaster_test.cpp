@@ -218,9 +218,11 @@ TEST_CASE("hot lanes: notify.dims and notify.camera are coalescible under their 
         CHECK(r->sent[1].coalesce_key == "notify.camera");
         const json::object dims = r->expect("notify.dims");
         CHECK(payload(dims).at("current_step") == json::array{2, 0});
+        CHECK(payload(dims).at("actor_id") == "tester");  // the writer, for every member
         CHECK(dims.contains("intent_id") == (r == &a));
         const json::object camera = r->expect("notify.camera");
         CHECK(payload(camera).at("mode") == "pan");  // a relative operation keeps its mode
+        CHECK(payload(camera).at("actor_id") == "tester");
         CHECK(payload(camera).at("delta") == pan);
         CHECK(payload(camera).at("state").at("center") == json::array{1.0, 2.0});
     }
