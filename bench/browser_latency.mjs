@@ -3,11 +3,11 @@
 // Starts `build/bin/scenehost serve --demo` (1280x720, x264) on a free port, opens the viewer in
 // Debian's Chromium (tests/browser/harness.mjs) and moves the z slider MOVES times (default 100),
 // 150 ms apart, between two steps. For each move the page records (web/latency.js): total =
-// the update's send (the animation frame after the input event) to the first frame drawn whose
-// metadata shows its acked version; the host's share = sent_us - applied_us of that frame (its
-// projection, render, encode and hand-over, host clock); decode and display, page clock. The
-// rest (network both ways, the engine, the decoder's queue) is total minus the parts. Prints a
-// table of p50 / p99 / max.
+// the input event (web/updates.js notes it; the send follows in the next animation frame) to
+// the first frame drawn whose metadata shows its acked version; the host's share = sent_us -
+// applied_us of that frame (its projection, render, encode and hand-over, host clock); decode
+// and display, page clock. The rest (the wait for the animation frame, network both ways, the
+// engine, the decoder's queue) is total minus the parts. Prints a table of p50 / p99 / max.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +45,7 @@ try {
     const pick = (f) => samples.map(f).sort((a, b) => a - b);
     const at = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
     const rows = [
-        ['total (page: send to drawn)', pick((s) => s.total_ms)],
+        ['total (page: input to drawn)', pick((s) => s.total_ms)],
         ['host share (applied to sent)', pick((s) => s.host.render_ms + s.host.encode_ms + s.host.handoff_ms)],
         ['  of it: queue + render', pick((s) => s.host.render_ms)],
         ['  of it: convert + encode', pick((s) => s.host.encode_ms)],

@@ -1,5 +1,6 @@
-// Intent-to-pixel latency: from the page sending an update to the first frame drawn whose
-// metadata versions[scope] reaches the version its ack reported. Page times are
+// Intent-to-pixel latency: from the input event behind an update (the first one a coalesced
+// update folds in; a command's send) to the first frame drawn whose metadata versions[scope]
+// reaches the version its ack reported. Page times are
 // performance.now() ms; the host's split comes from the frame's stage stamps (host clock).
 
 const kShownFrames = 64;      // drawn frames kept for acks that arrive after their frame

@@ -76,7 +76,7 @@ function set_control(scope, target, key, value, options = {}) {
     render_soon();
 }
 
-function send_update(scope, target, key, value, options) {
+function send_update(scope, target, key, value, options, input_ms) {
     const a = address(scope, target, key);
     if (!control.is_open) {
         store.pending.delete(a);
@@ -89,7 +89,7 @@ function send_update(scope, target, key, value, options) {
     const base_version = options.discrete && !waiting ? store.versions.get(a) : undefined;
     const intent_id = control.update(scope, target, key, value, base_version);
     if (!options.relative) store.mark_sent(scope, target, key, intent_id);
-    latency.sent(intent_id, scope, performance.now());
+    latency.sent(intent_id, scope, input_ms);  // intent-to-pixel starts at the input event
 }
 
 function reset_view() {

@@ -13,21 +13,25 @@ export function merge_relative(key, older, newer) {
 }
 
 export class UpdateQueue {
-    // send(scope, target, key, value, options) is called once per waiting address at flush.
-    constructor(send, schedule = (f) => requestAnimationFrame(f)) {
+    // send(scope, target, key, value, options, input_ms) is called once per waiting address at
+    // flush; input_ms is when the first input the update carries happened (performance.now()).
+    constructor(send, schedule = (f) => requestAnimationFrame(f), now = () => performance.now()) {
         this.send = send;
         this.schedule = schedule;
-        this.waiting = new Map();  // "scope/target/key" -> {scope, target, key, value, options}
+        this.now = now;
+        this.waiting = new Map();  // "scope/target/key" -> {scope, target, key, value, options, input_ms}
         this.scheduled = false;
     }
 
-    // options.relative: fold into a waiting value instead of replacing it;
-    // options.discrete: a one-off edit (sent with base_version when the version is known).
+    // Called from the input's event handler. options.relative: fold into a waiting value instead
+    // of replacing it; options.discrete: a one-off edit (sent with base_version when the version
+    // is known).
     put(scope, target, key, value, options = {}) {
         const id = `${scope}/${target}/${key}`;
         const older = this.waiting.get(id);
         const merged = older && options.relative ? merge_relative(key, older.value, value) : null;
-        this.waiting.set(id, { scope, target, key, value: merged ?? value, options });
+        const input_ms = older ? older.input_ms : this.now();
+        this.waiting.set(id, { scope, target, key, value: merged ?? value, options, input_ms });
         if (!this.scheduled) {
             this.scheduled = true;
             this.schedule(() => this.flush());
@@ -38,7 +42,7 @@ export class UpdateQueue {
         this.scheduled = false;
         const batch = [...this.waiting.values()];
         this.waiting.clear();
-        for (const u of batch) this.send(u.scope, u.target, u.key, u.value, u.options);
+        for (const u of batch) this.send(u.scope, u.target, u.key, u.value, u.options, u.input_ms);
     }
 
     // The connection dropped: what waits would go to a session that no longer exists.

@@ -164,9 +164,10 @@ test('store: optimistic values reconcile with acks; rejections and conflicts', (
 
 test('updates: one per address per frame, the newest value; relative camera ops fold', () => {
     const sent = [];
-    let run = null;
-    const q = new UpdateQueue((...u) => sent.push(u), (f) => { run = f; });
+    let run = null, clock = 100;
+    const q = new UpdateQueue((...u) => sent.push(u), (f) => { run = f; }, () => clock);
     q.put('layer', 'a', 'opacity', 0.1);
+    clock = 105;
     q.put('layer', 'a', 'opacity', 0.2);
     q.put('layer', 'b', 'opacity', 0.9);
     q.put('camera', 'main', 'pan', { dx_px: 1, dy_px: 2 }, { relative: true });
@@ -178,6 +179,8 @@ test('updates: one per address per frame, the newest value; relative camera ops 
     assert.deepEqual(sent.map((u) => [u[1], u[2], u[3]]), [
         ['a', 'opacity', 0.2], ['b', 'opacity', 0.9],
         ['main', 'pan', { dx_px: 4, dy_px: 1 }], ['main', 'zoom', { factor: 3, anchor_px: [9, 9] }]]);
+    // Each update carries the time of the first input it folds in: latency starts at the input.
+    assert.deepEqual(sent.map((u) => u[5]), [100, 105, 105, 105]);
     assert.deepEqual(merge_relative('orbit', { d_az_deg: 1, d_el_deg: 2 }, { d_az_deg: 3, d_el_deg: 4 }), { d_az_deg: 4, d_el_deg: 6 });
 });
 
