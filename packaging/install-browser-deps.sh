@@ -5,24 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-missing=()
-dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed" || missing+=(chromium)
-command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
-if ((${#missing[@]} > 0)); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "install-browser-deps: missing: ${missing[*]} (run as root to install them)" >&2
-    exit 1
-  fi
-  echo "install-browser-deps: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  log=$(mktemp /tmp/scenehost-apt.XXXXXX.log)
-  if ! { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
-    tail -n 40 "$log" >&2
-    echo "install-browser-deps: apt-get failed; full log in $log" >&2
-    exit 1
-  fi
-  rm -f "$log"
-fi
+source packaging/apt-install.sh
+packages=(chromium)
+# The machine's own Node.js and npm when it has them (a NodeSource node conflicts with Debian's npm).
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+apt_install install-browser-deps "${packages[@]}"
 
 # playwright-core exactly as locked; it has no install script and downloads nothing.
 installed_as_locked() {

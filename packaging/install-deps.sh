@@ -19,27 +19,5 @@ packages=(
   libx264-dev libvpl-dev libyuv-dev libavcodec-dev
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
-done
-
-if ((${#missing[@]} == 0)); then
-  exit 0
-fi
-
-if [[ $(id -u) -ne 0 ]]; then
-  echo "install-deps: missing packages: ${missing[*]} (run as root to install them)" >&2
-  exit 1
-fi
-
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-log=$(mktemp /tmp/scenehost-apt.XXXXXX.log)
-if ! { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
-  tail -n 40 "$log" >&2
-  echo "install-deps: apt-get failed; full log in $log" >&2
-  exit 1
-fi
-rm -f "$log"
+source "$(dirname "$0")/apt-install.sh"
+apt_install install-deps "${packages[@]}"

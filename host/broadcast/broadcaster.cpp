@@ -208,16 +208,17 @@ void Broadcaster::publish(const store::ChangeSet &changes, const Cause &cause) {
     SCENEHOST_ASSERT(!changes.changes.empty(), "only a change that changed something is published");
     const auto lane = lanes_.find(changes.scope);
     SCENEHOST_ASSERT(lane != lanes_.end(), "every scope with records has a reducer, and so a lane");
+    const std::string &actor = changes.changes.front().actor_id;  // one apply is one actor's
     switch (lane->second) {
         case Publication::napari_layers: return publish_deltas(changes, Topic::layers, cause);
         case Publication::state: return publish_deltas(changes, Topic::state, cause);
         case Publication::napari_dims:
-            return publish_dims(cause, transport::SendClass::coalescible, changes.changes.front().actor_id);
+            return publish_dims(cause, transport::SendClass::coalescible, actor);
         case Publication::napari_camera: {
             static const json::value kNoValue;
             protocol::CameraUpdate update = protocol::napari::camera_update(
                 store_, changes, cause.intent_key, cause.intent_value != nullptr ? *cause.intent_value : kNoValue);
-            update.actor_id = changes.changes.front().actor_id;
+            update.actor_id = actor;
             return fan_out(
                 protocol::FrameType::notify_camera, cause,
                 [&](protocol::Dialect &d, std::string_view s, const auto &intent) { return d.camera(s, update, intent); },
@@ -228,7 +229,7 @@ void Broadcaster::publish(const store::ChangeSet &changes, const Cause &cause) {
             // view and shows on notify.dims): a lane whose state changed goes out first.
             const auto dims = protocol::napari::dims_state(store_, "state.update");
             if (dims && (!dims_ || !same_dims(*dims, *dims_))) {
-                publish_dims(cause, transport::SendClass::kept, changes.changes.front().actor_id);
+                publish_dims(cause, transport::SendClass::kept, actor);
             }
             return publish_scene(cause);
         }
