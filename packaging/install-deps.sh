@@ -10,6 +10,10 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   # logging, JSON Schema validation, command line, tests, TLS
   libspdlog-dev libfmt-dev libvalijson-dev libcli11-dev catch2 libssl-dev openssl zlib1g-dev
+  # the config file (TOML)
+  libtomlplusplus-dev
+  # packages: CPack's dependency scan (dpkg-shlibdeps) and lintian
+  dpkg-dev lintian
   # rendering: Qt 6 offscreen OpenGL over GLX, Mesa's software GL, a private X server
   qt6-base-dev libqt6opengl6-dev qt6-qpa-plugins libgl-dev libgl1-mesa-dri xvfb
   # data files: TIFF stacks, blosc-compressed OME-Zarr chunks

@@ -1,114 +1,103 @@
-// scenehost's command line: `serve` runs the host, `plugins` lists what the plugin
-// directories hold, `encoders` which encoders can run here. Every outside mistake ends here as a message and exit code 2.
+// scenehost's command line: `serve` runs the host, `plugins` lists what the plugin directories
+// hold, `encoders` which encoders can run here, `config` the effective config and the shipped
+// template. Every outside mistake ends here as a message and exit code 2.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
+#include "app/config_file.hpp"
 #include "app/encoders_command.hpp"
+#include "app/layout.hpp"
 #include "app/plugins_command.hpp"
 #include "app/serve_command.hpp"
-#include "plugin/plugin_registry.hpp"
+#include "app/serve_options.hpp"
+
+namespace {
+
+using namespace scenehost;
+
+// The plugin-listing commands' own options: more site directories, or none of the system's.
+struct PluginListOptions {
+    std::vector<std::filesystem::path> plugin_dirs;
+    bool no_system_plugins = false;
+};
+
+CLI::App *add_plugin_list_command(CLI::App &cli, const char *name, const char *help, PluginListOptions &options) {
+    auto *command = cli.add_subcommand(name, help);
+    command->add_option("--plugin-dir", options.plugin_dirs, "Site plugin directory, after the config's (repeatable)");
+    command->add_flag("--no-system-plugins", options.no_system_plugins, "Leave out the system plugin directory");
+    return command;
+}
+
+}  // namespace
 
 int main(int argc, char **argv) {
-    using namespace scenehost;
+    const app::Layout layout = app::running_layout();
     CLI::App cli{"scenehost: remote scientific visualization host"};
     cli.require_subcommand(1);
-    // Options can also come from a TOML file: serve's options in a [serve] table
-    // (`listen = "0.0.0.0:8080"`, `token = ["a"]`). A key that is not an option is an error;
-    // options given on the command line win.
-    cli.set_config("--config", "", "Read options from this TOML file (before the subcommand)");
-    cli.allow_config_extras(CLI::config_extras_mode::error);
+    std::filesystem::path config_path;
+    cli.add_option("--config", config_path,
+                   "TOML config file (before the subcommand; default: " + layout.config_file.string() +
+                       " when it exists). Its [serve] table sets serve's options; the command line wins");
 
-    std::vector<std::filesystem::path> plugin_dirs;
-    auto *plugins = cli.add_subcommand("plugins", "List every plugin file with its kind, version and load status");
-    plugins->add_option("--plugin-dir", plugin_dirs, "Plugin directory (repeatable; default: the installed one)");
-
-    std::vector<std::filesystem::path> encoder_dirs;
-    auto *encoders = cli.add_subcommand("encoders", "Probe every encoder plugin: available, or unavailable and why");
-    encoders->add_option("--plugin-dir", encoder_dirs, "Plugin directory (repeatable; default: the installed one)");
-
-    app::ServeOptions serve_options;
+    app::ServeOptions serve_options = app::default_serve_options(layout);
     auto *serve = cli.add_subcommand("serve", "Run the host");
-    serve->add_option("--plugin-dir", serve_options.plugin_dirs, "Plugin directory (repeatable)");
-    auto *demo = serve->add_flag("--demo", serve_options.demo, "Serve the built-in demo scene");
-    serve->add_option("--open", serve_options.open, "Serve these .npy, .tif/.tiff files or OME-Zarr directories, a layer each")
-        ->excludes(demo);
-    serve->add_flag("--no-render", serve_options.no_render, "Run the control channel only (no display, no GL)");
-    serve->add_option("--display", serve_options.display,
-                      "X display for offscreen GL: auto ($DISPLAY, else a private Xvfb), xvfb, or :N");
-    serve->add_option("--listen", serve_options.listen, "ADDRESS:PORT to listen on (port 0: any free port)");
-    serve->add_flag("--napari-cuda-ports", serve_options.napari_cuda_ports,
-                    "Also serve napari-cuda's layout: control at / on port 8081, pixels at / on 8082 (the --listen address)");
-    serve->add_option("--control-listen", serve_options.control_listen,
-                      "ADDRESS:PORT of a control-only listener (any path; napari-cuda's client)");
-    serve->add_option("--pixel-listen", serve_options.pixel_listen,
-                      "ADDRESS:PORT of a pixels-only listener (any path; napari-cuda's client)");
-    serve->add_option("--data-root", serve_options.data_roots,
-                      "Directory clients may browse with fs.listdir (repeatable; none: the command is not offered)")
-        ->check(CLI::ExistingDirectory);
-    serve->add_option("--web-root", serve_options.web_root,
-                      "Directory of the browser viewer served at / (default: the build's web/)")
-        ->check(CLI::ExistingDirectory);
-    serve->add_option("--audit-log", serve_options.audit_log, "Audit log file (JSON Lines)");
-    serve->add_option("--heartbeat-s", serve_options.heartbeat_s, "Heartbeat period in seconds")
-        ->check(CLI::Range(0.01, 3600.0));
-    serve->add_option("--token", serve_options.bearer_tokens, "Accepted bearer token (repeatable; none: no auth)");
-    serve->add_option("--tls-cert", serve_options.tls_cert, "TLS certificate chain (PEM)");
-    serve->add_option("--tls-key", serve_options.tls_key, "TLS private key (PEM)");
-    serve->add_option("--max-frame-bytes", serve_options.max_frame_bytes, "Largest accepted control frame")
-        ->check(CLI::Range(size_t{1024}, size_t{64} << 20));
-    serve->add_option("--send-queue-bytes", serve_options.send_queue_bytes, "Per-connection send queue bound")
-        ->check(CLI::Range(size_t{4096}, size_t{1} << 30));
-    serve->add_option("--socket-send-buffer-bytes", serve_options.socket_send_buffer_bytes,
-                      "Fixed SO_SNDBUF per connection (default: the OS autotunes)")
-        ->check(CLI::Range(4096, 64 << 20));
-    serve->add_flag("--no-deflate", serve_options.no_deflate, "Do not negotiate permessage-deflate");
-    serve->add_option("--updates-per-s", serve_options.updates_per_s, "state.update rate limit per session")
-        ->check(CLI::Range(1.0, 1e6));
-    serve->add_option("--allow-command", serve_options.allowed_commands,
-                      "Command sessions may run (repeatable; none: all)");
-    serve->add_option("--fsync", serve_options.fsync, "Audit log fsync policy: never, batch or always")
-        ->check(CLI::IsMember({"never", "batch", "always"}));
-    serve->add_option("--encoder", serve_options.encoder,
-                      "Encoder plugin for the pixel stream: auto (the first of --encoder-order that can run) or a "
-                      "name; a named encoder that cannot run is a start-up error");
-    serve->add_option("--encoder-order", serve_options.encoder_order, "Preference order for --encoder auto")
-        ->delimiter(',');
-    serve->add_option("--encoder-options", serve_options.encoder_options,
-                      "The encoder plugin's own settings as a JSON object, e.g. {\"preset\":\"ultrafast\"}");
-    serve->add_option("--bitrate-kbps", serve_options.bitrate_kbps, "Pixel stream target bit rate")
-        ->check(CLI::Range(100u, 1000000u));
-    serve->add_option("--keyframe-interval", serve_options.keyframe_interval, "Frames between scheduled IDRs")
-        ->check(CLI::Range(1u, 100000u));
-    serve->add_option("--stream-fps", serve_options.stream_fps, "Nominal pixel stream frame rate")
-        ->check(CLI::Range(1u, 240u));
+    app::add_serve_options(*serve, serve_options);
+
+    PluginListOptions plugins_options, encoders_options;
+    auto *plugins = add_plugin_list_command(cli, "plugins", "List every plugin file with its kind, version, "
+                                                            "directory and load status", plugins_options);
+    auto *encoders = add_plugin_list_command(cli, "encoders", "Probe every encoder plugin: available, or "
+                                                              "unavailable and why", encoders_options);
+
+    auto *config = cli.add_subcommand("config", "Show the effective serve config, or the shipped template");
+    bool print_template = false, print_effective = false;
+    auto *print = config->add_flag("--print", print_effective,
+                                   "The effective config (the default): every serve option, its value and its origin");
+    config->add_flag("--template", print_template,
+                     "The config file the package ships: every option commented out with its help and default")
+        ->excludes(print);
 
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError &e) {
-        const CLI::Option *config = cli.get_config_ptr();
-        if (e.get_exit_code() != 0 && config != nullptr && config->count() > 0) {
-            std::cerr << "scenehost: config file " << config->as<std::string>() << " or command line: ";
-        }
         return cli.exit(e) == 0 ? 0 : 2;  // --help is not a mistake; every command-line mistake is 2
     }
     // Logs go to stderr; stdout carries only what scripts read (the bound address, tables).
     spdlog::set_default_logger(spdlog::stderr_color_mt("scenehost"));
     try {
-        if (*plugins) {
-            if (plugin_dirs.empty()) plugin_dirs.push_back(plugin::default_plugin_directory());
+        if (*config && print_template) {
+            // The package's defaults, not this binary's: the template documents the package.
+            CLI::App shipped;
+            app::ServeOptions shipped_options = app::default_serve_options(app::package_layout());
+            app::add_serve_options(shipped, shipped_options);
+            std::cout << app::config_template(shipped);
+            return 0;
+        }
+        app::ValueSources sources = app::command_line_sources(*serve);
+        if (config_path.empty() && std::filesystem::exists(layout.config_file)) config_path = layout.config_file;
+        if (!config_path.empty()) app::apply_config_file(config_path, *serve, sources);
+
+        if (*config) {
+            std::map<std::string, std::string, std::less<>> notes;
+            if (serve_options.audit_log.empty()) notes["audit-log"] = "empty: " + app::audit_log_path(serve_options).string();
+            std::cout << "# config file: " << (config_path.empty() ? "none" : config_path.string()) << '\n'
+                      << app::effective_config(*serve, sources, notes);
+            return 0;
+        }
+        if (*plugins || *encoders) {
+            const PluginListOptions &own = *plugins ? plugins_options : encoders_options;
+            std::vector<std::filesystem::path> site = serve_options.plugin_dirs;
+            site.insert(site.end(), own.plugin_dirs.begin(), own.plugin_dirs.end());
+            const auto dirs =
+                app::plugin_directories(layout, own.no_system_plugins || serve_options.no_system_plugins, site);
             spdlog::set_level(spdlog::level::off);  // the table says it all
-            return app::run_plugins_command(plugin_dirs, std::cout);
+            return *plugins ? app::run_plugins_command(dirs, layout.plugin_dir, std::cout)
+                            : app::run_encoders_command(dirs, std::cout);
         }
-        if (*encoders) {
-            if (encoder_dirs.empty()) encoder_dirs.push_back(plugin::default_plugin_directory());
-            spdlog::set_level(spdlog::level::off);
-            return app::run_encoders_command(encoder_dirs, std::cout);
-        }
-        if (serve_options.plugin_dirs.empty()) serve_options.plugin_dirs.push_back(plugin::default_plugin_directory());
-        return app::run_serve_command(serve_options);
+        return app::run_serve_command(serve_options, layout);
     } catch (const std::runtime_error &e) {
         // Start-up errors: a file, directory or setting from outside that cannot be used.
         std::cerr << "scenehost: " << e.what() << '\n';

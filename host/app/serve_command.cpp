@@ -1,5 +1,6 @@
 // Wires the modules together for `serve`; the control channel and render loop plug in here.
 #include "app/serve_command.hpp"
+#include "app/state_commands.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -99,15 +100,11 @@ const plugin::EncoderPlugin &choose_encoder(const plugin::PluginRegistry &regist
     return *choice.plugin;
 }
 
-// ADDRESS:PORT of a listen option; throws the start-up error naming the option.
-std::pair<std::string, uint16_t> listen_address(std::string_view option, const std::string &text) {
-    const auto colon = text.rfind(':');
-    unsigned long port = 0;
-    if (colon == std::string::npos || colon == 0 ||
-        std::from_chars(text.data() + colon + 1, text.data() + text.size(), port).ec != std::errc() || port > 65535) {
-        throw std::runtime_error(fmt::format("{} '{}': expected ADDRESS:PORT, e.g. 127.0.0.1:8080", option, text));
-    }
-    return {text.substr(0, colon), static_cast<uint16_t>(port)};
+// ADDRESS:PORT of a listen option, which the option's validator checked.
+std::pair<std::string, uint16_t> listen_address(const std::string &text) {
+    const auto parsed = parse_listen_address(text);
+    SCENEHOST_ASSERT(parsed.has_value(), "the listen options' validator admits only ADDRESS:PORT");
+    return {parsed->address, parsed->port};
 }
 
 // napari-cuda's two-port layout beside the main listener: the explicit options, else with
@@ -122,7 +119,7 @@ std::optional<transport::TransportConfig> single_route(const ServeOptions &optio
     if (given.empty()) {
         config.port = control ? 8081 : 8082;
     } else {
-        std::tie(config.address, config.port) = listen_address(control ? "--control-listen" : "--pixel-listen", given);
+        std::tie(config.address, config.port) = listen_address(given);
     }
     return config;
 }
@@ -195,15 +192,16 @@ engine::CommandResult load_dataset(const data::DataRoots &roots, const engine::C
 
 }  // namespace
 
-int run_serve_command(const ServeOptions &options) {
-    const auto registry = plugin::PluginRegistry::load(options.plugin_dirs);
+int run_serve_command(const ServeOptions &options, const Layout &layout) {
+    const auto registry =
+        plugin::PluginRegistry::load(plugin_directories(layout, options.no_system_plugins, options.plugin_dirs));
     for (const auto &row : registry.rows()) {
         if (!row.loaded) {
             throw std::runtime_error(fmt::format("plugin {} refused: {}", row.info.path.string(), row.refusal));
         }
     }
     transport::TransportConfig transport_config;
-    std::tie(transport_config.address, transport_config.port) = listen_address("--listen", options.listen);
+    std::tie(transport_config.address, transport_config.port) = listen_address(options.listen);
     transport_config.max_frame_bytes = options.max_frame_bytes;
     transport_config.send_queue_bytes = options.send_queue_bytes;
     transport_config.socket_send_buffer_bytes = options.socket_send_buffer_bytes;
@@ -228,7 +226,13 @@ int run_serve_command(const ServeOptions &options) {
 
     base::SystemClock clock;
     store::SceneStore store(clock);
-    store::AuditConfig audit_config{.path = options.audit_log};
+    std::error_code state_error;
+    std::filesystem::create_directories(options.state_dir, state_error);
+    if (state_error) {
+        throw std::runtime_error(fmt::format("state directory {}: {}", options.state_dir, state_error.message()));
+    }
+    const std::filesystem::path audit_path = audit_log_path(options);
+    store::AuditConfig audit_config{.path = audit_path.string()};
     audit_config.fsync = *store::parse_fsync_policy(options.fsync);  // CLI11 checked the spelling
     auto audit = store::AuditLog::open(audit_config, clock);
     engine::StateEngine engine(store, registry, *audit, clock);
@@ -307,6 +311,8 @@ int run_serve_command(const ServeOptions &options) {
     commands.add("scene.snapshot", [&](const engine::CommandCall &) {
         return engine::CommandResult(engine::CommandReply(control->broadcaster().scene()));
     });
+    commands.add("state.get", [&](const engine::CommandCall &call) { return state_get(store, call); });
+    commands.add("state.schema", [&](const engine::CommandCall &call) { return state_schema(registry, call); });
     if (renderer) {
         commands.add("scene.screenshot", [&latest](const engine::CommandCall &call) { return screenshot(latest, call); });
     }
@@ -353,14 +359,14 @@ int run_serve_command(const ServeOptions &options) {
         throw std::runtime_error("--pixel-listen needs the pixel stream, which --no-render turns off");
     }
     auto *pixels = pixel_hub ? &*pixel_hub : nullptr;
-    // The viewer: --web-root, else the build's web/ when there is one.
+    // The viewer: --web-root (given ones were checked to exist; the installed default may not be).
     std::optional<transport::StaticFiles> web;
-    if (!options.web_root.empty()) {
+    if (options.web_root.empty()) {
+        spdlog::info("no browser viewer: web-root is empty");
+    } else if (std::filesystem::is_directory(options.web_root)) {
         web.emplace(options.web_root);
-    } else if (std::filesystem::is_directory(SCENEHOST_DEFAULT_WEB_ROOT)) {
-        web.emplace(SCENEHOST_DEFAULT_WEB_ROOT);
     } else {
-        spdlog::warn("no browser viewer: {} is missing; pass --web-root DIR to serve one", SCENEHOST_DEFAULT_WEB_ROOT);
+        spdlog::warn("no browser viewer: {} is missing; pass --web-root DIR to serve one", options.web_root);
     }
     if (web) spdlog::info("serving the browser viewer from {}", web->root().string());
     std::vector<std::unique_ptr<transport::Listener>> listeners;
@@ -393,7 +399,7 @@ int run_serve_command(const ServeOptions &options) {
     for (auto &l : listeners) l->start();
     spdlog::info("scenehost serving {}: {} reducers, audit log {}",
                  options.demo ? "the demo scene" : fmt::format("{} layers", sources.size()),
-                 registry.reducers().size(), options.audit_log);
+                 registry.reducers().size(), audit_path.string());
 
     boost::asio::steady_timer audit_timer(io);
     std::function<void()> arm_audit_timer = [&] {

@@ -72,15 +72,16 @@ void PluginRegistry::add(const std::filesystem::path &path) {
                                       reducer->info().path.string()));
         }
     }
-    auto created = ReducerPlugin::create(library);
+    auto created = ReducerPlugin::create(library, [&](std::string_view scope) -> std::string {
+        const ReducerPlugin *owner = this->reducer(scope);
+        return owner == nullptr ? std::string()
+                                : fmt::format("scope '{}' is already owned by reducer '{}' ({})", scope,
+                                              owner->info().name, owner->info().path.string());
+    });
     if (auto *why = std::get_if<std::string>(&created)) {
         return refuse(std::move(*why));
     }
     auto reducer = std::move(std::get<std::unique_ptr<ReducerPlugin>>(created));
-    if (const ReducerPlugin *owner = this->reducer(reducer->scope())) {
-        return refuse(fmt::format("scope '{}' is already owned by reducer '{}' ({})", reducer->scope(),
-                                  owner->info().name, owner->info().path.string()));
-    }
     spdlog::info("plugin {} loaded: reducer '{}' {} for scope '{}' (SDK {}.{})", path.string(), reducer->info().name,
                  reducer->info().version, reducer->scope(), reducer->info().sdk_major, reducer->info().sdk_minor);
     row.loaded = true;
@@ -115,15 +116,6 @@ std::vector<const EncoderPlugin *> PluginRegistry::encoders() const {
     std::vector<const EncoderPlugin *> out;
     for (const auto &e : encoders_) out.push_back(e.get());
     return out;
-}
-
-std::filesystem::path default_plugin_directory() {
-    std::error_code error;
-    std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
-    if (error) {
-        throw std::runtime_error("cannot locate the running executable (/proc/self/exe): " + error.message());
-    }
-    return exe.parent_path().parent_path() / "lib" / "scenehost" / "plugins";
 }
 
 }  // namespace scenehost::plugin

@@ -50,8 +50,4 @@ private:
     std::vector<std::unique_ptr<EncoderPlugin>> encoders_;
 };
 
-// The default plugin directory: <prefix>/lib/scenehost/plugins next to the running executable's
-// <prefix>/bin, which holds in the build tree and in an installed package alike.
-std::filesystem::path default_plugin_directory();
-
 }  // namespace scenehost::plugin

@@ -154,7 +154,8 @@ ReducerPlugin::~ReducerPlugin() {
     }
 }
 
-std::variant<std::unique_ptr<ReducerPlugin>, std::string> ReducerPlugin::create(const PluginLibrary &library) {
+std::variant<std::unique_ptr<ReducerPlugin>, std::string> ReducerPlugin::create(const PluginLibrary &library,
+                                                                                 const ScopeCheck &scope_refusal) {
     void *entry_address = library.symbol(SCENEHOST_REDUCER_ENTRY_SYMBOL_V1);
     if (entry_address == nullptr) {
         return fmt::format("does not export the symbol '{}'", SCENEHOST_REDUCER_ENTRY_SYMBOL_V1);
@@ -200,6 +201,9 @@ std::variant<std::unique_ptr<ReducerPlugin>, std::string> ReducerPlugin::create(
         }
     }
 
+    if (scope_refusal) {
+        if (std::string why = scope_refusal(table->scope); !why.empty()) return why;
+    }
     std::unique_ptr<ReducerPlugin> plugin(new ReducerPlugin(library, table));
     plugin->publication_ = publication;
     for (size_t i = 0; i < table->key_count; ++i) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -72,9 +73,13 @@ struct IntentView {
 
 class ReducerPlugin {
 public:
-    // Checks the library's reducer table and declarations, then creates the instance.
-    // Returns the refusal reason when anything is missing or malformed.
-    static std::variant<std::unique_ptr<ReducerPlugin>, std::string> create(const PluginLibrary &library);
+    // Why a scope cannot be loaded (e.g. another reducer owns it), or empty when it can.
+    using ScopeCheck = std::function<std::string(std::string_view scope)>;
+    // Checks the library's reducer table and declarations and asks scope_refusal (when given)
+    // about its scope, all before running any plugin code; then creates the instance.
+    // Returns the refusal reason when anything is missing, malformed or refused.
+    static std::variant<std::unique_ptr<ReducerPlugin>, std::string> create(const PluginLibrary &library,
+                                                                            const ScopeCheck &scope_refusal = {});
     ~ReducerPlugin();
     ReducerPlugin(const ReducerPlugin &) = delete;
     ReducerPlugin &operator=(const ReducerPlugin &) = delete;

@@ -26,7 +26,7 @@ TEST_CASE("connect: welcome, then the notify.scene baseline with seq 0") {
     CHECK(p.at("features").at("notify.layers").at("resume") == true);
     CHECK(p.at("features").at("notify.dims").at("resume") == false);
     CHECK(p.at("features").at("notify.telemetry").at("enabled") == false);
-    CHECK(p.at("features").at("call.command").at("commands") == json::array{"camera.reset", "napari.pixel.request_keyframe", "scene.screenshot", "scene.snapshot"});
+    CHECK(p.at("features").at("call.command").at("commands") == json::array{"camera.reset", "napari.pixel.request_keyframe", "scene.screenshot", "scene.snapshot", "state.get", "state.schema"});
     const json::object scene = c.expect("notify.scene");
     CHECK(scene.at("seq") == 0);
     CHECK(scene.at("delta_token") == p.at("features").at("notify.scene").at("resume_state").at("delta_token"));

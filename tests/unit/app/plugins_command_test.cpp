@@ -21,15 +21,15 @@ const std::string kMinor = std::to_string(SCENEHOST_SDK_VERSION_MINOR);
 
 }  // namespace
 
-TEST_CASE("all plugins loaded: a header, one row each, exit 0") {
+TEST_CASE("all plugins loaded: a header, one row each saying which directory it came from, exit 0") {
     std::ostringstream out;
     const std::vector<fs::path> dirs = {kFixtures / "good_echo", kFixtures / "good_c"};
-    CHECK(run_plugins_command(dirs, out) == 0);
+    CHECK(run_plugins_command(dirs, kFixtures / "good_c", out) == 0);
     const auto lines = lines_of(out.str());
     REQUIRE(lines.size() == 3);
-    CHECK_THAT(lines[0], Catch::Matches("KIND +NAME +VERSION +SDK +PATH +STATUS"));
-    CHECK_THAT(lines[1], Catch::Matches("reducer +good_echo +1\\.0\\.0 +" + kSdk + " +.*/good_echo/good_echo\\.so +loaded"));
-    CHECK_THAT(lines[2], Catch::Matches("reducer +good_c +0\\.0\\.1 +" + kSdk + " +.*/good_c/good_c\\.so +loaded"));
+    CHECK_THAT(lines[0], Catch::Matches("KIND +NAME +VERSION +SDK +FROM +PATH +STATUS"));
+    CHECK_THAT(lines[1], Catch::Matches("reducer +good_echo +1\\.0\\.0 +" + kSdk + " +site +.*/good_echo/good_echo\\.so +loaded"));
+    CHECK_THAT(lines[2], Catch::Matches("reducer +good_c +0\\.0\\.1 +" + kSdk + " +system +.*/good_c/good_c\\.so +loaded"));
     // Columns line up: every row's path starts where the header's PATH does.
     const size_t path_column = lines[0].find("PATH");
     CHECK(lines[1].find('/') == path_column);
@@ -40,12 +40,12 @@ TEST_CASE("a refused plugin shows what was read and why, and the exit code is 1"
     std::ostringstream out;
     const std::vector<fs::path> dirs = {kFixtures / "good_echo", kFixtures / "major_mismatch",
                                         kFixtures / "not_a_library"};
-    CHECK(run_plugins_command(dirs, out) == 1);
+    CHECK(run_plugins_command(dirs, "/usr/lib/scenehost/plugins", out) == 1);
     const auto lines = lines_of(out.str());
     REQUIRE(lines.size() == 4);
-    CHECK_THAT(lines[2], Catch::Matches("- +- +- +2\\." + kMinor + " +.*/major_mismatch\\.so +refused: built against SDK 2\\." +
+    CHECK_THAT(lines[2], Catch::Matches("- +- +- +2\\." + kMinor + " +site +.*/major_mismatch\\.so +refused: built against SDK 2\\." +
                                         kMinor + ", host has SDK " + kSdk + " \\(major must match\\)"));
-    CHECK_THAT(lines[3], Catch::Matches("- +- +- +- +.*/not_a_library\\.so +refused: not a shared library \\(.*\\)"));
+    CHECK_THAT(lines[3], Catch::Matches("- +- +- +- +site +.*/not_a_library\\.so +refused: not a shared library \\(.*\\)"));
 }
 
 TEST_CASE("an empty directory says so") {
@@ -53,6 +53,6 @@ TEST_CASE("an empty directory says so") {
     const fs::path empty = fs::temp_directory_path() / "scenehost-empty-plugin-dir";
     fs::create_directories(empty);
     const std::vector<fs::path> dirs = {empty};
-    CHECK(run_plugins_command(dirs, out) == 0);
+    CHECK(run_plugins_command(dirs, "/usr/lib/scenehost/plugins", out) == 0);
     CHECK_THAT(out.str(), Catch::Contains("(no plugins found)"));
 }
