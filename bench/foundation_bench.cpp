@@ -119,7 +119,7 @@ store::AuditEntry sample_entry(uint64_t n) {
     e.key = "opacity";
     e.status = "accepted";
     e.requested_value = 0.5;
-    e.writes.push_back({"layer-0", "opacity", 0.25, 0.5, n + 1});
+    e.writes.push_back({"layer-0", "opacity", 0.25, 0.5, n + 1, {}, false});
     e.version = n + 1;
     return e;
 }

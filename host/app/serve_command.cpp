@@ -1,5 +1,6 @@
 // Wires the modules together for `serve`; the control channel and render loop plug in here.
 #include "app/serve_command.hpp"
+#include "app/host_metrics.hpp"
 #include "app/state_commands.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -369,6 +370,9 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
         spdlog::warn("no browser viewer: {} is missing; pass --web-root DIR to serve one", options.web_root);
     }
     if (web) spdlog::info("serving the browser viewer from {}", web->root().string());
+    metrics::Registry metrics;
+    register_host_metrics(metrics, {plane, *audit, renderer.get(), pipeline.get(), pixels});
+    const transport::MetricsText metrics_text = [&metrics] { return metrics.expose(); };
     std::vector<std::unique_ptr<transport::Listener>> listeners;
     // Tests and scripts read these lines to find the ports the OS picked; the main one comes last.
     const auto announce = [&](const transport::Listener &l, std::string_view what) {
@@ -387,7 +391,7 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
         }
     }
     listeners.push_back(std::make_unique<transport::Listener>(io, transport_config, plane.endpoint(), pixels,
-                                                              web ? &*web : nullptr));
+                                                              web ? &*web : nullptr, &metrics_text));
     announce(*listeners.back(), "");
     if (web) {
         const auto bound = listeners.back()->local_endpoint();

@@ -39,6 +39,7 @@ void IntentLane::not_recorded(const Sender &sender, std::string_view intent_id, 
     if (command) {
         r.send(r.dialect().error_command(r.id(), frame_id, kNotRecorded, kNotRecordedMessage, details));
     } else {
+        metrics_.rejected.with({std::string(kNotRecorded)}).inc();
         r.send(r.dialect().ack_rejected(r.id(), intent_id, frame_id,
                                      {std::string(kNotRecorded), std::string(kNotRecordedMessage), details},
                                      std::nullopt));
@@ -68,10 +69,12 @@ void IntentLane::update(const Sender &sender, const protocol::Envelope &envelope
     if (!outcome) return;
     broadcast::Recipient &r = sender.recipient;
     if (const auto *rejected = std::get_if<Rejected>(&*outcome)) {
+        metrics_.rejected.with({rejected->code}).inc();
         r.send(r.dialect().ack_rejected(r.id(), intent_id, frame_id, {rejected->code, rejected->message, rejected->details},
                                      rejected->version));
         return;
     }
+    metrics_.accepted.inc();
     const auto &accepted = std::get<Accepted>(*outcome);
     // The ack first; only then the notifies it caused.
     r.send(r.dialect().ack_accepted(r.id(), intent_id, frame_id,
@@ -96,6 +99,7 @@ void IntentLane::refuse(const Sender &sender, std::string_view intent_id, std::s
     if (auto failed = engine_.record_refusal(refusal, {sender.actor_id, sender.recipient.id(), intent_id})) {
         return not_recorded(sender, intent_id, frame_id, false, {{"code", rejection.code}}, failed->reason);
     }
+    metrics_.rejected.with({rejection.code}).inc();
     broadcast::Recipient &r = sender.recipient;
     r.send(r.dialect().ack_rejected(r.id(), intent_id, frame_id, rejection, std::nullopt));
 }

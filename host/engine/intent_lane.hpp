@@ -18,6 +18,7 @@
 #include "protocol/client_frames.hpp"
 #include "protocol/intent_aliases.hpp"
 #include "protocol/dialect.hpp"
+#include "metrics/metrics.hpp"
 
 namespace scenehost::engine {
 
@@ -48,6 +49,13 @@ public:
     // The commands a session may run, sorted (session.welcome lists them).
     std::vector<std::string> command_names() const;
 
+    // state.update outcomes, for GET /metrics.
+    struct Metrics {
+        metrics::Counter accepted;
+        metrics::Family<metrics::Counter> rejected{{"code"}};  // by the ack's error code
+    };
+    const Metrics &metrics() const { return metrics_; }
+
 private:
     // Applies an intent; answers the sender's not-recorded rejection and raises the fault when
     // the audit log fails (the result is then empty).
@@ -57,6 +65,7 @@ private:
     void not_recorded(const Sender &sender, std::string_view intent_id, std::string_view frame_id, bool command,
                       const boost::json::object &details, const std::string &reason);
 
+    Metrics metrics_;
     StateEngine &engine_;
     const CommandRegistry &commands_;
     broadcast::Broadcaster &broadcaster_;

@@ -196,7 +196,7 @@ Outcome StateEngine::apply(const Intent &intent, const IntentSource &source) {
         const store::Record *before = store_.find(intent.scope, w.target, w.key);
         const store::Change *change = planned(w);
         audit_writes.push_back({w.target, w.key, before == nullptr ? boost::json::value() : before->value, w.value,
-                                change != nullptr ? change->version : before->version});
+                                change != nullptr ? change->version : before->version, {}, false});
     }
 
     // The ack reports the intent's own property when the reducer wrote it, else its first write

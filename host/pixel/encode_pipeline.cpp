@@ -199,6 +199,7 @@ std::optional<bool> EncodePipeline::encode(const render::RenderedFrame &rendered
         stats_.convert_ms += convert_ms;
         stats_.encode_ms += encode_ms;
     }
+    encode_seconds_.observe((convert_ms + encode_ms) / 1000.0);
     const bool keyframe = unit.keyframe;
     sinks_.frame(std::move(frame));
     return keyframe;

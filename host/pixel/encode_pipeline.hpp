@@ -23,6 +23,7 @@
 #include "codec/yuv_convert.hpp"
 #include "plugin/encoder_plugin.hpp"
 #include "render/render_worker.hpp"
+#include "metrics/metrics.hpp"
 
 namespace scenehost::pixel {
 
@@ -94,6 +95,8 @@ public:
         double encode_ms = 0;
     };
     Stats stats() const;
+    // Each frame's encode time (colour conversion and the encoder's call), in seconds.
+    const metrics::Histogram &encode_seconds() const { return encode_seconds_; }
 
 private:
     void run();
@@ -121,6 +124,7 @@ private:
     std::optional<std::chrono::steady_clock::time_point> last_forced_;  // none forced yet
     bool stop_ = false;
     Stats stats_;
+    metrics::Histogram encode_seconds_{metrics::kLatencyBuckets};
     std::thread thread_;
 };
 

@@ -164,7 +164,9 @@ void RenderWorker::run(std::promise<std::string> &ready) {
         lock.unlock();
 
         auto rendered = std::make_shared<RenderedFrame>();
+        const auto render_start = Clock::now();
         rendered->frame = renderer.render(scene);
+        render_seconds_.observe(std::chrono::duration<double>(Clock::now() - render_start).count());
         rendered->sequence = ++sequence;
         rendered->captured_us = now_us();
         rendered->projected_us = scene.projected_us;

@@ -20,6 +20,7 @@
 
 #include "render/renderer.hpp"
 #include "render/thumbnail.hpp"
+#include "metrics/metrics.hpp"
 
 class QOffscreenSurface;
 
@@ -68,6 +69,8 @@ public:
         uint64_t thumbnails = 0;   // thumbnails computed
     };
     Stats stats() const;
+    // Each frame's render time (drawing and reading it back), in seconds.
+    const metrics::Histogram &render_seconds() const { return render_seconds_; }
     std::string gl_description() const { return gl_description_; }
 
 private:
@@ -97,6 +100,7 @@ private:
     bool waiting_for_scene_ = false;
     bool stop_ = false;
     Stats stats_;
+    metrics::Histogram render_seconds_{metrics::kLatencyBuckets};
     std::thread thread_;
 };
 

@@ -28,7 +28,9 @@ public:
 
     transport::ControlEndpoint &endpoint() { return registry_; }
     SessionRegistry &sessions() { return registry_; }
+    const SessionRegistry &sessions() const { return registry_; }
     broadcast::Broadcaster &broadcaster() { return broadcaster_; }
+    const engine::IntentLane &lane() const { return lane_; }
 
 private:
     const SessionConfig config_;

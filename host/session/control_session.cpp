@@ -55,6 +55,13 @@ void ControlSession::start() {
 
 void ControlSession::send(std::string text, transport::SendClass send_class, std::string coalesce_key) {
     if (state_ == State::closed) return;
+    // Every frame comes from protocol::write_frame, which writes the type first.
+    constexpr std::string_view kPrefix = "{\"type\":\"";
+    SCENEHOST_ASSERT(text.starts_with(kPrefix) && text.find('"', kPrefix.size()) != std::string::npos,
+                     "frames are written by protocol::write_frame");
+    const std::string type = text.substr(kPrefix.size(), text.find('"', kPrefix.size()) - kPrefix.size());
+    services_.metrics.frames_sent.with({type}).inc();
+    services_.metrics.bytes_sent.with({type}).inc(text.size());
     connection()->send_text(std::make_shared<const std::string>(std::move(text)), send_class, std::move(coalesce_key));
 }
 
@@ -144,6 +151,9 @@ void ControlSession::handshake(const protocol::Hello &hello) {
     send(d.welcome(welcome));
 
     const bool resumed = services_.broadcaster.join(*this, subscription);
+    const bool offered = std::any_of(hello.resume_tokens.begin(), hello.resume_tokens.end(),
+                                     [](const auto &token) { return token.second && !token.second->empty(); });
+    if (offered) services_.metrics.resumes.with({resumed ? "replayed" : "baseline"}).inc();
     spdlog::info("session {} ({}, protocol {}) from {} {}", id_, actor_, d.version(), connection()->peer(),
                  resumed ? "resumed" : "started");
     arm_heartbeat();

@@ -19,6 +19,7 @@
 #include "router/frame_table.hpp"
 #include "session/session_config.hpp"
 #include "transport/connection.hpp"
+#include "metrics/metrics.hpp"
 
 namespace scenehost::session {
 
@@ -36,6 +37,14 @@ public:
 using FrameTable = router::FrameTable<ControlSession>;
 
 // Everything a session uses, shared by all sessions on the control thread.
+// What the control sessions count for GET /metrics (io thread).
+struct SessionMetrics {
+    metrics::Family<metrics::Gauge> sessions{{"dialect"}};       // open sessions, "v1" / "v2"
+    metrics::Family<metrics::Counter> frames_sent{{"type"}};     // frames queued, by frame type
+    metrics::Family<metrics::Counter> bytes_sent{{"type"}};      // and their bytes
+    metrics::Family<metrics::Counter> resumes{{"result"}};       // hellos with a token: "replayed" or "baseline"
+};
+
 struct SessionServices {
     boost::asio::io_context &io;
     const SessionConfig &config;
@@ -45,6 +54,7 @@ struct SessionServices {
     engine::IntentLane &lane;
     const FrameTable &router;
     SessionDirectory &directory;
+    SessionMetrics &metrics;
 };
 
 class ControlSession final : public transport::ConnectionHandler,

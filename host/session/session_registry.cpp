@@ -1,6 +1,8 @@
 // Sessions by id; shutdown and critical faults end every one of them.
 #include "session/session_registry.hpp"
 
+#include <fmt/format.h>
+
 #include <spdlog/spdlog.h>
 
 #include "base/assert.hpp"
@@ -16,12 +18,21 @@ std::shared_ptr<transport::ConnectionHandler> SessionRegistry::on_connect(
     return session;
 }
 
+namespace {
+
+std::string dialect_label(const ControlSession &session) { return fmt::format("v{}", session.dialect().version()); }
+
+}  // namespace
+
 void SessionRegistry::activated(ControlSession &session) {
     const bool inserted = sessions_.emplace(session.id(), &session).second;
     SCENEHOST_ASSERT(inserted, "session ids are unique");
+    metrics_.sessions.with({dialect_label(session)}).add(1);
 }
 
-void SessionRegistry::ended(ControlSession &session) { sessions_.erase(session.id()); }
+void SessionRegistry::ended(ControlSession &session) {
+    if (sessions_.erase(session.id()) > 0) metrics_.sessions.with({dialect_label(session)}).add(-1);
+}
 
 void SessionRegistry::shutdown() {
     stopping_ = true;

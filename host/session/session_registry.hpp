@@ -18,7 +18,7 @@ public:
     SessionRegistry(boost::asio::io_context &io, const SessionConfig &config, const base::Clock &clock,
                     protocol::Dialects &dialects, broadcast::Broadcaster &broadcaster, engine::IntentLane &lane,
                     const FrameTable &router)
-        : services_{io, config, clock, dialects, broadcaster, lane, router, *this} {}
+        : services_{io, config, clock, dialects, broadcaster, lane, router, *this, metrics_} {}
     ~SessionRegistry() override;
 
     std::shared_ptr<transport::ConnectionHandler> on_connect(std::shared_ptr<transport::Connection> connection) override;
@@ -38,8 +38,10 @@ public:
     void on_critical(std::function<void(const std::string &message)> handler) { on_critical_ = std::move(handler); }
     bool failed() const { return failed_; }
     size_t size() const { return sessions_.size(); }
+    const SessionMetrics &metrics() const { return metrics_; }
 
 private:
+    SessionMetrics metrics_;          // declared before services_, which refers to it
     const SessionServices services_;  // what every session it makes is given; the directory is this
     std::map<std::string, ControlSession *, std::less<>> sessions_;  // active sessions by id
     std::function<void(const std::string &)> on_critical_;

@@ -2,6 +2,8 @@
 // Sits after the store in the intent path: the engine appends here before the ack goes out.
 #include "store/audit_log.hpp"
 
+#include <chrono>
+
 #include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -222,7 +224,9 @@ bool AuditLog::sync_due() const {
 void AuditLog::sync() {
     if (unsynced_entries_ == 0) return;  // never: nothing is ever counted as unsynced
     SCENEHOST_ASSERT(!failed_, "a failed audit log is not synced");
+    const auto start = std::chrono::steady_clock::now();
     if (::fdatasync(fd_) != 0) fail("fdatasync", errno);
+    fsync_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     ++syncs_;
     unsynced_entries_ = 0;
 }

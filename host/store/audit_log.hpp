@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "metrics/metrics.hpp"
 
 namespace scenehost::store {
 
@@ -91,6 +92,7 @@ public:
     uint64_t bytes_written() const { return bytes_written_; }      // by this object, newlines included
     uint64_t entries_written() const { return entries_written_; }  // by this object
     uint64_t syncs() const { return syncs_; }                      // fdatasync calls on the log file
+    const metrics::Histogram &fsync_seconds() const { return fsync_seconds_; }  // each fdatasync's time
 
     // The line append() writes for entry, without its newline.
     static std::string format_line(const AuditEntry &entry);
@@ -111,6 +113,7 @@ private:
     uint64_t bytes_written_ = 0;
     uint64_t entries_written_ = 0;
     uint64_t syncs_ = 0;
+    metrics::Histogram fsync_seconds_{metrics::kLatencyBuckets};
     size_t unsynced_entries_ = 0;
     base::TimeUs oldest_unsynced_us_ = 0;
     bool failed_ = false;

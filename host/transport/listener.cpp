@@ -33,12 +33,13 @@ template <class Stream>
 class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
     HttpSession(Stream &&stream, const TransportConfig &config, ControlEndpoint &control, PixelEndpoint *pixels,
-                const StaticFiles *web, std::string peer)
+                const StaticFiles *web, const MetricsText *metrics, std::string peer)
         : stream_(std::move(stream)),
           config_(config),
           control_(control),
           pixels_(pixels),
           web_(web),
+          metrics_(metrics),
           peer_(std::move(peer)) {}
 
     void run() {
@@ -91,6 +92,9 @@ private:
             return;
         }
         if (health) return respond(request, http::status::ok, "ok\n");
+        if (routes == Routes::all && metrics_ != nullptr && request.method() == http::verb::get && path == "/metrics") {
+            return respond(request, http::status::ok, (*metrics_)(), "text/plain; version=0.0.4; charset=utf-8");
+        }
         if (routes != Routes::all) {
             return respond(request, http::status::not_found,
                            routes == Routes::control ? "this port serves the control WebSocket: send an upgrade request\n"
@@ -133,10 +137,11 @@ private:
         write(response);
     }
 
-    void respond(const http::request<http::string_body> &request, http::status status, std::string body) {
+    void respond(const http::request<http::string_body> &request, http::status status, std::string body,
+                 std::string_view content_type = "text/plain; charset=utf-8") {
         auto response = std::make_shared<http::response<http::string_body>>(status, request.version());
         response->set(http::field::server, "scenehost");
-        response->set(http::field::content_type, "text/plain; charset=utf-8");
+        response->set(http::field::content_type, content_type);
         response->keep_alive(request.keep_alive());
         response->body() = std::move(body);
         response->prepare_payload();
@@ -166,6 +171,7 @@ private:
     ControlEndpoint &control_;
     PixelEndpoint *pixels_;
     const StaticFiles *web_;
+    const MetricsText *metrics_;
     std::string peer_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
@@ -192,8 +198,8 @@ ssl::context make_tls_context(const TlsConfig &tls) {
 
 struct Listener::State : std::enable_shared_from_this<Listener::State> {
     State(net::io_context &io, TransportConfig config, ControlEndpoint &control, PixelEndpoint *pixels,
-          const StaticFiles *web)
-        : io(io), config(std::move(config)), control(control), pixels(pixels), web(web), acceptor(io) {}
+          const StaticFiles *web, const MetricsText *metrics)
+        : io(io), config(std::move(config)), control(control), pixels(pixels), web(web), metrics(metrics), acceptor(io) {}
 
     void do_accept() {
         acceptor.async_accept([self = shared_from_this()](beast::error_code error, tcp::socket socket) {
@@ -217,11 +223,11 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
         if (tls) {
             using Tls = beast::ssl_stream<beast::tcp_stream>;
             std::make_shared<HttpSession<Tls>>(Tls(beast::tcp_stream(std::move(socket)), *tls), config, control,
-                                               pixels, web, std::move(peer))
+                                               pixels, web, metrics, std::move(peer))
                 ->run();
         } else {
             std::make_shared<HttpSession<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), config, control,
-                                                             pixels, web, std::move(peer))
+                                                             pixels, web, metrics, std::move(peer))
                 ->run();
         }
         do_accept();
@@ -232,13 +238,14 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
     ControlEndpoint &control;
     PixelEndpoint *pixels;
     const StaticFiles *web;
+    const MetricsText *metrics;
     tcp::acceptor acceptor;
     std::optional<ssl::context> tls;
 };
 
 Listener::Listener(net::io_context &io, TransportConfig config, ControlEndpoint &control, PixelEndpoint *pixels,
-                   const StaticFiles *web)
-    : state_(std::make_shared<State>(io, std::move(config), control, pixels, web)) {
+                   const StaticFiles *web, const MetricsText *metrics)
+    : state_(std::make_shared<State>(io, std::move(config), control, pixels, web, metrics)) {
     const TransportConfig &c = state_->config;
     if (c.tls) state_->tls.emplace(make_tls_context(*c.tls));
     beast::error_code error;

@@ -85,7 +85,7 @@ store::AuditEntry accepted(uint64_t n, base::TimeUs time_us = 1'700'000'000'123'
     e.key = "opacity";
     e.status = "accepted";
     e.requested_value = 0.5;
-    e.writes = {{"layer-0", "opacity", 1.0, 0.5, n + 1}};
+    e.writes = {{"layer-0", "opacity", 1.0, 0.5, n + 1, {}, false}};
     e.version = n + 1;
     return e;
 }
@@ -168,7 +168,7 @@ TEST_CASE("several writes are all listed, the intent's own write is the headline
     e.key = "zoom";
     e.requested_value = 2.0;
     e.version = 5;
-    e.writes = {{"main", "center", json::array{0, 0}, json::array{1, 1}, 4}, {"main", "zoom", 1.0, 2.0, 5}};
+    e.writes = {{"main", "center", json::array{0, 0}, json::array{1, 1}, 4, {}, false}, {"main", "zoom", 1.0, 2.0, 5, {}, false}};
     log->append(e);
     const auto l = read_lines(dir.path / "audit.jsonl").at(0);
     CHECK(keys(l) == head_plus({"writes"}));
@@ -192,7 +192,7 @@ TEST_CASE("without a write of its own key the first write is the headline") {
     e.scope = "camera";
     e.target = "main";
     e.key = "orbit";
-    e.writes = {{"main", "angles", json::array{0, 0, 0}, json::array{0, 30, 0}, 8}};
+    e.writes = {{"main", "angles", json::array{0, 0, 0}, json::array{0, 30, 0}, 8, {}, false}};
     const json::object l = json::parse(store::AuditLog::format_line(e)).as_object();
     CHECK(keys(l) == kHeadKeys);  // one write: no "writes" list
     CHECK(l.at("old") == json::value(json::array{0, 0, 0}));

@@ -1,0 +1,55 @@
+// The host's metric names and what each counts; the values live in the parts that count them.
+#include "app/host_metrics.hpp"
+
+namespace scenehost::app {
+
+void register_host_metrics(metrics::Registry &registry, const HostParts &parts) {
+    const session::SessionMetrics &sessions = parts.plane.sessions().metrics();
+    registry.attach("scenehost_sessions", "Open control sessions, by dialect (v1 greenfield, v2 napari-cuda)",
+                    sessions.sessions);
+    registry.attach("scenehost_resumes_total",
+                    "Hellos that offered resume tokens: replayed (missed deltas only) or baseline (a fresh snapshot)",
+                    sessions.resumes);
+    registry.attach("scenehost_control_frames_sent_total",
+                    "Control frames queued to sessions, by frame type (notify.* types are the topics)",
+                    sessions.frames_sent);
+    registry.attach("scenehost_control_sent_bytes_total", "Bytes of those frames, by frame type", sessions.bytes_sent);
+    const engine::IntentLane::Metrics &lane = parts.plane.lane().metrics();
+    registry.attach("scenehost_updates_accepted_total", "state.update intents applied", lane.accepted);
+    registry.attach("scenehost_updates_rejected_total", "state.update intents rejected, by the ack's error code",
+                    lane.rejected);
+
+    const store::AuditLog &audit = parts.audit;
+    registry.counter_callback("scenehost_audit_written_bytes_total", "Bytes appended to the audit log",
+                              [&audit] { return static_cast<double>(audit.bytes_written()); });
+    registry.counter_callback("scenehost_audit_entries_total", "Lines appended to the audit log",
+                              [&audit] { return static_cast<double>(audit.entries_written()); });
+    registry.attach("scenehost_audit_fsync_seconds", "Time of each fdatasync of the audit log", audit.fsync_seconds());
+
+    if (const render::RenderWorker *renderer = parts.renderer) {
+        registry.counter_callback("scenehost_frames_rendered_total", "Frames drawn (keep-alive repeats not counted)",
+                                  [renderer] { return static_cast<double>(renderer->stats().rendered); });
+        registry.attach("scenehost_render_seconds", "Time to draw and read back each frame", renderer->render_seconds());
+    }
+    if (const pixel::EncodePipeline *pipeline = parts.pipeline) {
+        registry.counter_callback("scenehost_frames_encoded_total", "Frames encoded",
+                                  [pipeline] { return static_cast<double>(pipeline->stats().encoded); });
+        registry.counter_callback("scenehost_frames_dropped_total",
+                                  "Rendered frames replaced by a newer one before the encoder took them",
+                                  [pipeline] { return static_cast<double>(pipeline->stats().dropped); });
+        registry.counter_callback("scenehost_keyframes_total", "IDR frames encoded",
+                                  [pipeline] { return static_cast<double>(pipeline->stats().keyframes); });
+        registry.attach("scenehost_encode_seconds", "Time to convert and encode each frame", pipeline->encode_seconds());
+    }
+    if (const pixel::PixelHub *pixels = parts.pixels) {
+        registry.gauge_callback("scenehost_pixel_clients", "Connected /pixels clients",
+                                [pixels] { return static_cast<double>(pixels->client_count()); });
+        registry.counter_callback("scenehost_pixel_frames_sent_total", "Frames queued to pixel clients",
+                                  [pixels] { return static_cast<double>(pixels->stats().sent); });
+        registry.counter_callback("scenehost_pixel_frames_dropped_total",
+                                  "Frames a pixel client did not get (too slow, or waiting for its first IDR)",
+                                  [pixels] { return static_cast<double>(pixels->stats().dropped); });
+    }
+}
+
+}  // namespace scenehost::app

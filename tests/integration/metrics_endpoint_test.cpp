@@ -1,0 +1,108 @@
+// GET /metrics on the real host: Prometheus text whose counters move with what clients do.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "integration/control_fixture.hpp"
+#include "support/control_client.hpp"
+#include "support/host_process.hpp"
+
+using namespace scenehost::test;
+
+namespace {
+
+// Every sample of an exposition, by `name{labels}`.
+using Samples = std::map<std::string, double>;
+
+Samples scrape(uint16_t port) {
+    const auto [status, body] = http_get(port, "/metrics");
+    REQUIRE(status == 200);
+    Samples samples;
+    std::istringstream lines(body);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.empty() || line[0] == '#') continue;
+        const auto space = line.rfind(' ');
+        REQUIRE(space != std::string::npos);
+        samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
+    }
+    return samples;
+}
+
+double at(const Samples &samples, const std::string &key) {
+    INFO("sample " << key);
+    REQUIRE(samples.contains(key));
+    return samples.at(key);
+}
+
+// Scrapes until `key` reaches at least `minimum` (frames are rendered and encoded on their own threads).
+Samples scrape_until(uint16_t port, const std::string &key, double minimum) {
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        Samples samples = scrape(port);
+        if (samples.contains(key) && samples.at(key) >= minimum) return samples;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL(key << " never reached " << minimum);
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("GET /metrics: sessions, updates, frames, resumes, pixels and the audit log, counted") {
+    HostProcess host(host_args());
+    const auto [status, body] = http_get(host.port(), "/metrics");
+    CHECK(status == 200);
+    CHECK_THAT(body, Catch::Contains("# TYPE scenehost_updates_accepted_total counter\n") &&
+                         Catch::Contains("# TYPE scenehost_render_seconds histogram\n") &&
+                         Catch::Contains("# TYPE scenehost_sessions gauge\n") &&
+                         Catch::Contains("# HELP scenehost_audit_fsync_seconds "));
+    const Samples before = scrape(host.port());
+    CHECK(at(before, "scenehost_updates_accepted_total") == 0);
+    CHECK_FALSE(before.contains("scenehost_sessions{dialect=\"v1\"}"));
+
+    json::object tokens;
+    {
+        ControlClient a(host.port());
+        a.handshake();
+        tokens["notify.scene"] = a.expect("notify.scene").at("delta_token");
+        a.update("layer", "layer-1", "opacity", 0.25);
+        CHECK(payload(a.expect("ack.state")).at("status") == "accepted");
+        tokens["notify.layers"] = a.expect("notify.layers").at("delta_token");
+        a.update("layer", "layer-1", "opacity", 7.0);
+        CHECK(payload(a.expect("ack.state")).at("error").at("code") == "state.out_of_range");
+        ControlClient b(host.port(), {}, false, 2);  // napari-cuda's dialect
+        b.handshake();
+        const Samples during = scrape(host.port());
+        CHECK(at(during, "scenehost_sessions{dialect=\"v1\"}") == 1);
+        CHECK(at(during, "scenehost_sessions{dialect=\"v2\"}") == 1);
+        CHECK(at(during, "scenehost_updates_accepted_total") == 1);
+        CHECK(at(during, "scenehost_updates_rejected_total{code=\"state.out_of_range\"}") == 1);
+        CHECK(at(during, "scenehost_control_frames_sent_total{type=\"ack.state\"}") == 2);
+        CHECK(at(during, "scenehost_control_frames_sent_total{type=\"session.welcome\"}") == 2);
+        CHECK(at(during, "scenehost_control_sent_bytes_total{type=\"notify.layers\"}") > 0);
+        CHECK(at(during, "scenehost_audit_entries_total") >= at(before, "scenehost_audit_entries_total") + 2);
+        CHECK(at(during, "scenehost_audit_written_bytes_total") > at(before, "scenehost_audit_written_bytes_total"));
+        a.ws().close();
+    }
+    // A resume by token replays; one with a stale token would get a baseline.
+    ControlClient resumed(host.port());
+    resumed.handshake(tokens);
+    resumed.update("layer", "layer-1", "opacity", 0.5);  // its ack follows the replay: the resume is counted
+    while (resumed.next().at("type") != "ack.state") {
+    }
+    WsClient pixels(host.port(), {.path = "/pixels"});
+    const Samples after = scrape_until(host.port(), "scenehost_pixel_frames_sent_total", 1);
+    CHECK(at(after, "scenehost_resumes_total{result=\"replayed\"}") == 1);
+    CHECK_FALSE(after.contains("scenehost_resumes_total{result=\"baseline\"}"));
+    CHECK(at(after, "scenehost_sessions{dialect=\"v1\"}") == 1);  // a closed, resumed
+    CHECK(at(after, "scenehost_updates_accepted_total") == 2);
+    CHECK(at(after, "scenehost_pixel_clients") == 1);
+    CHECK(at(after, "scenehost_frames_rendered_total") >= 1);
+    CHECK(at(after, "scenehost_frames_encoded_total") >= 1);
+    CHECK(at(after, "scenehost_render_seconds_count") == at(after, "scenehost_frames_rendered_total"));
+    CHECK(at(after, "scenehost_render_seconds_bucket{le=\"+Inf\"}") == at(after, "scenehost_render_seconds_count"));
+    CHECK(at(after, "scenehost_render_seconds_sum") > 0);
+    CHECK(at(after, "scenehost_encode_seconds_count") == at(after, "scenehost_frames_encoded_total"));
+}
