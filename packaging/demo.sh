@@ -9,6 +9,6 @@ bash packaging/install-deps.sh
 
 # The test command's build directory and configuration: running one after the other builds once.
 build=${SCENEHOST_BUILD_DIR:-build}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
 cmake --build "$build" -j "$(nproc)" --target scenehost_runtime
 exec "$build/bin/scenehost" serve --demo --napari-cuda-ports "$@"
