@@ -117,15 +117,10 @@ std::variant<ClientPayload, FieldProblem> read_client_payload(FrameType type, co
 }
 
 std::variant<ClientFrame, ProtocolError> parse_client_frame(std::string_view text, const ClientRules &rules) {
-    json::error_code error;
-    json::value document = json::parse(text, error);
-    if (error) {
-        return ProtocolError{std::string(kInvalidJson), "frame is not valid JSON: " + error.message(), "", {}, {}, {}};
-    }
-    if (!document.is_object()) {
-        return ProtocolError{std::string(kInvalidJson), "frame must be a JSON object", "", {}, {}, {}};
-    }
-    json::object &frame = document.get_object();
+    auto parsed = parse_frame_object(text);
+    if (auto *problem = std::get_if<ProtocolError>(&parsed)) return std::move(*problem);
+    json::object &object = std::get<json::object>(parsed);
+    json::object &frame = object;
     auto envelope = read_envelope(frame, Direction::client_to_server, rules.envelope);
     if (auto *problem = std::get_if<ProtocolError>(&envelope)) return std::move(*problem);
     Envelope &env = std::get<Envelope>(envelope);

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <array>
+#include <boost/json/parse.hpp>
 #include <boost/json/serializer.hpp>
 #include <cmath>
 #include <iterator>
@@ -190,6 +191,18 @@ std::variant<Envelope, ProtocolError> read_envelope(const json::object &frame, D
     }
     if (auto e = check_envelope(envelope, dialect)) return std::move(*e);
     return envelope;
+}
+
+std::variant<json::object, ProtocolError> parse_frame_object(std::string_view text) {
+    json::error_code error;
+    json::value document = json::parse(text, error);
+    if (error) {
+        return ProtocolError{std::string(kInvalidJson), "frame is not valid JSON: " + error.message(), "", {}, {}, {}};
+    }
+    if (!document.is_object()) {
+        return ProtocolError{std::string(kInvalidJson), "frame must be a JSON object", "", {}, {}, {}};
+    }
+    return std::move(document.get_object());
 }
 
 std::string write_frame(const Envelope &envelope, const json::object &payload, int version) {

@@ -24,6 +24,9 @@ inline constexpr EnvelopeDialect kEnvelopeV2{2, false};
 // travel in `expected` direction: else protocol.unknown_type), the dialect's version, timestamp, payload
 // object, field kinds, then check_envelope. frame_id / intent_id / type are salvaged into the
 // error whenever they could be read. Unknown top-level keys are ignored.
+// One text frame as a JSON object, or protocol.invalid_json (not JSON, or not an object).
+std::variant<boost::json::object, ProtocolError> parse_frame_object(std::string_view text);
+
 std::variant<Envelope, ProtocolError> read_envelope(const boost::json::object &frame,
                                                     Direction expected = Direction::both,
                                                     const EnvelopeDialect &dialect = kEnvelopeV1);

@@ -20,6 +20,9 @@ struct Serve {
         app.parse(command_line);
         sources = command_line_sources(app);
     }
+    ~Serve() { fs::remove(file); }
+    Serve(const Serve &) = delete;
+    Serve &operator=(const Serve &) = delete;
     void apply(const std::string &toml) {
         std::ofstream(file) << toml;
         apply_config_file(file, app, sources);
