@@ -120,12 +120,17 @@ std::optional<std::pair<uint32_t, uint32_t>> png_size(std::string_view png) {
     return std::pair{be32(16), be32(20)};
 }
 
-const json::object *result_object(const json::value &result, std::optional<FieldProblem> &problem) {
-    if (!result.is_object()) {
-        problem = FieldProblem{"result", "result must be an object"};
-        return nullptr;
-    }
-    return &result.get_object();
+// Reads a command's result, which must be an object, with read(reader): read returns what it
+// built, or nothing once the reader has failed. The first problem found wins.
+template <typename T, typename Read>
+std::variant<T, FieldProblem> read_result(const json::value &result, Read read) {
+    if (!result.is_object()) return FieldProblem{"result", "result must be an object"};
+    std::optional<FieldProblem> problem;
+    PayloadReader reader(result.get_object(), "result", problem);
+    std::optional<T> value = read(reader);
+    if (problem) return std::move(*problem);
+    SCENEHOST_ASSERT(value.has_value(), "a result reader returns a value unless it failed");
+    return std::move(*value);
 }
 
 }  // namespace
@@ -310,19 +315,17 @@ CommandAnswer read_command_answer(const ServerFrame &frame) {
 }
 
 std::variant<StateRecord, FieldProblem> read_state_record(const json::value &result) {
-    std::optional<FieldProblem> problem;
-    const json::object *o = result_object(result, problem);
-    if (o == nullptr) return std::move(*problem);
-    PayloadReader r(*o, "result", problem);
-    StateRecord record;
-    record.scope = r.nonempty("scope", kRequired).value_or("");
-    record.target = r.string("target", kRequired).value_or("");
-    record.key = r.nonempty("key", kRequired).value_or("");
-    const json::value *value = r.any("value", kRequired);
-    record.version = r.count("version", kRequired).value_or(0);
-    if (problem) return std::move(*problem);
-    record.value = *value;
-    return record;
+    return read_result<StateRecord>(result, [](PayloadReader &r) -> std::optional<StateRecord> {
+        StateRecord record;
+        record.scope = r.nonempty("scope", kRequired).value_or("");
+        record.target = r.string("target", kRequired).value_or("");
+        record.key = r.nonempty("key", kRequired).value_or("");
+        const json::value *value = r.any("value", kRequired);
+        record.version = r.count("version", kRequired).value_or(0);
+        if (r.failed()) return std::nullopt;
+        record.value = *value;
+        return record;
+    });
 }
 
 json::object record_value_version(const StateRecord &record) {
@@ -330,133 +333,126 @@ json::object record_value_version(const StateRecord &record) {
 }
 
 std::variant<std::vector<ScopeDeclaration>, FieldProblem> read_state_schema(const json::value &result) {
-    std::optional<FieldProblem> problem;
-    const json::object *o = result_object(result, problem);
-    if (o == nullptr) return std::move(*problem);
-    PayloadReader r(*o, "result", problem);
-    std::vector<ScopeDeclaration> scopes;
-    const json::object *all = r.object("scopes", kRequired);
-    if (all == nullptr) return std::move(*problem);
-    PayloadReader each_scope = r.nested(*all, "scopes");
-    for (const auto &entry : *all) {
-        if (entry.key().empty()) {
-            r.fail("scopes", "must not hold an empty scope name");
-            break;
-        }
-        if (!entry.value().is_object()) {
-            each_scope.fail(entry.key(), "must be an object {publication, keys}");
-            break;
-        }
-        PayloadReader s = each_scope.nested(entry.value().get_object(), entry.key());
-        ScopeDeclaration scope;
-        scope.scope = entry.key();
-        scope.publication = s.one_of("publication", kRequired,
-                                     {"state", "napari_layers", "napari_dims", "napari_camera", "napari_scene"})
-                                .value_or("");
-        const json::object *keys = s.object("keys", kRequired);
-        if (keys == nullptr) break;
-        PayloadReader k = s.nested(*keys, "keys");
-        for (const auto &key : *keys) {
-            if (key.key().empty()) {
-                s.fail("keys", "must not hold an empty key name");
-                break;
+    return read_result<std::vector<ScopeDeclaration>>(result, [](PayloadReader &r) -> std::optional<std::vector<ScopeDeclaration>> {
+        const json::object *all = r.object("scopes", kRequired);
+        if (all == nullptr) return std::nullopt;
+        std::vector<ScopeDeclaration> scopes;
+        PayloadReader each_scope = r.nested(*all, "scopes");
+        for (const auto &entry : *all) {
+            if (entry.key().empty()) {
+                r.fail("scopes", "must not hold an empty scope name");
+                return std::nullopt;
             }
-            if (!key.value().is_object()) {
-                k.fail(key.key(), "must be a JSON Schema object");
-                break;
+            if (!entry.value().is_object()) {
+                each_scope.fail(entry.key(), "must be an object {publication, keys}");
+                return std::nullopt;
             }
-            scope.keys.push_back({std::string(key.key()), key.value().get_object()});
+            PayloadReader s = each_scope.nested(entry.value().get_object(), entry.key());
+            ScopeDeclaration scope;
+            scope.scope = entry.key();
+            scope.publication = s.one_of("publication", kRequired,
+                                         {"state", "napari_layers", "napari_dims", "napari_camera", "napari_scene"})
+                                    .value_or("");
+            const json::object *keys = s.object("keys", kRequired);
+            if (keys == nullptr) return std::nullopt;
+            PayloadReader k = s.nested(*keys, "keys");
+            for (const auto &key : *keys) {
+                if (key.key().empty()) {
+                    s.fail("keys", "must not hold an empty key name");
+                    return std::nullopt;
+                }
+                if (!key.value().is_object()) {
+                    k.fail(key.key(), "must be a JSON Schema object");
+                    return std::nullopt;
+                }
+                scope.keys.push_back({std::string(key.key()), key.value().get_object()});
+            }
+            if (r.failed()) return std::nullopt;
+            scopes.push_back(std::move(scope));
         }
-        if (problem) break;
-        scopes.push_back(std::move(scope));
-    }
-    if (problem) return std::move(*problem);
-    return scopes;
+        return scopes;
+    });
 }
 
 std::variant<Screenshot, FieldProblem> read_screenshot(const json::value &result) {
-    std::optional<FieldProblem> problem;
-    const json::object *o = result_object(result, problem);
-    if (o == nullptr) return std::move(*problem);
-    PayloadReader r(*o, "result", problem);
-    Screenshot shot;
-    r.one_of("format", kRequired, {"png"});
-    shot.width = r.integer("width", kRequired).value_or(0);
-    shot.height = r.integer("height", kRequired).value_or(0);
-    if (!problem && shot.width <= 0) r.fail("width", "must be > 0");
-    if (!problem && shot.height <= 0) r.fail("height", "must be > 0");
-    r.count("sequence", kRequired);
-    r.integer("captured_us", kRequired);
-    const json::object *versions = r.object("versions", kRequired);
-    if (versions != nullptr) {
-        for (const auto &v : *versions) {
-            if (!v.value().is_uint64() && !(v.value().is_int64() && v.value().get_int64() >= 0)) {
-                r.nested(*versions, "versions").fail(v.key(), "must be a version (an integer >= 0)");
-                break;
+    return read_result<Screenshot>(result, [](PayloadReader &r) -> std::optional<Screenshot> {
+        Screenshot shot;
+        r.one_of("format", kRequired, {"png"});
+        shot.width = r.integer("width", kRequired).value_or(0);
+        shot.height = r.integer("height", kRequired).value_or(0);
+        if (!r.failed() && shot.width <= 0) r.fail("width", "must be > 0");
+        if (!r.failed() && shot.height <= 0) r.fail("height", "must be > 0");
+        r.count("sequence", kRequired);
+        r.integer("captured_us", kRequired);
+        const json::object *versions = r.object("versions", kRequired);
+        if (versions != nullptr) {
+            for (const auto &v : *versions) {
+                if (!v.value().is_uint64() && !(v.value().is_int64() && v.value().get_int64() >= 0)) {
+                    r.nested(*versions, "versions").fail(v.key(), "must be a version (an integer >= 0)");
+                    break;
+                }
             }
         }
-    }
-    const json::array *errors = r.array("errors", kRequired);
-    const auto data = r.nonempty("data", kRequired);
-    if (problem) return std::move(*problem);
-    for (size_t i = 0; i < errors->size(); ++i) {
-        if (!(*errors)[i].is_object()) {
-            r.fail(fmt::format("errors[{}]", i), "must be an object {layer_id, message}");
-            return std::move(*problem);
+        const json::array *errors = r.array("errors", kRequired);
+        const auto data = r.nonempty("data", kRequired);
+        if (r.failed()) return std::nullopt;
+        for (size_t i = 0; i < errors->size(); ++i) {
+            if (!(*errors)[i].is_object()) {
+                r.fail(fmt::format("errors[{}]", i), "must be an object {layer_id, message}");
+                return std::nullopt;
+            }
         }
-    }
-    auto png = decode_base64(*data);
-    if (!png) {
-        r.fail("data", "must be base64 (RFC 4648, padded)");
-        return std::move(*problem);
-    }
-    const auto size = png_size(*png);
-    if (!size) {
-        r.fail("data", "must decode to a PNG (signature, then the IHDR chunk)");
-        return std::move(*problem);
-    }
-    if (int64_t(size->first) != shot.width || int64_t(size->second) != shot.height) {
-        r.fail("data", fmt::format("is a {}x{} PNG, not the {}x{} that width and height say", size->first,
-                                   size->second, shot.width, shot.height));
-        return std::move(*problem);
-    }
-    shot.versions = *versions;
-    shot.errors = *errors;
-    shot.png_base64 = std::string(*data);
-    shot.png = std::move(*png);
-    return shot;
+        auto png = decode_base64(*data);
+        if (!png) {
+            r.fail("data", "must be base64 (RFC 4648, padded)");
+            return std::nullopt;
+        }
+        const auto size = png_size(*png);
+        if (!size) {
+            r.fail("data", "must decode to a PNG (signature, then the IHDR chunk)");
+            return std::nullopt;
+        }
+        if (int64_t(size->first) != shot.width || int64_t(size->second) != shot.height) {
+            r.fail("data", fmt::format("is a {}x{} PNG, not the {}x{} that width and height say", size->first,
+                                       size->second, shot.width, shot.height));
+            return std::nullopt;
+        }
+        shot.versions = *versions;
+        shot.errors = *errors;
+        shot.png_base64 = std::string(*data);
+        shot.png = std::move(*png);
+        return shot;
+    });
 }
 
 std::variant<std::vector<LayerSummary>, FieldProblem> read_layer_summaries(const json::value &snapshot) {
-    std::optional<FieldProblem> problem;
-    const json::object *o = result_object(snapshot, problem);
-    if (o == nullptr) return std::move(*problem);
-    PayloadReader r(*o, "result", problem);
-    const json::array *layers = r.array("layers", kRequired);
-    if (layers == nullptr) return std::move(*problem);
-    std::vector<LayerSummary> out;
-    for (size_t i = 0; i < layers->size(); ++i) {
-        const std::string path = fmt::format("result.layers[{}]", i);
-        if (!(*layers)[i].is_object()) {
-            r.fail(fmt::format("layers[{}]", i), "must be an object");
-            return std::move(*problem);
+    return read_result<std::vector<LayerSummary>>(snapshot, [](PayloadReader &r) -> std::optional<std::vector<LayerSummary>> {
+        const json::array *layers = r.array("layers", kRequired);
+        if (layers == nullptr) return std::nullopt;
+        std::vector<LayerSummary> out;
+        for (size_t i = 0; i < layers->size(); ++i) {
+            const std::string key = fmt::format("layers[{}]", i);
+            if (!(*layers)[i].is_object()) {
+                r.fail(key, "must be an object");
+                return std::nullopt;
+            }
+            PayloadReader l = r.nested((*layers)[i].get_object(), key);
+            LayerSummary layer;
+            layer.id = l.nonempty("layer_id", kRequired).value_or("");
+            layer.type = l.nonempty("layer_type", kRequired).value_or("");
+            layer.name = l.string("name", kRequired).value_or("");
+            if (const json::array *shape = l.array("shape", kRequired)) layer.shape = *shape;
+            layer.dtype = l.nonempty("dtype", kRequired).value_or("");
+            if (const json::object *controls = l.object("controls", kRequired)) {
+                PayloadReader c = l.nested(*controls, "controls");
+                layer.visible = c.boolean("visible", kRequired).value_or(false);
+                layer.opacity = c.number("opacity", kRequired).value_or(0);
+            }
+            if (r.failed()) return std::nullopt;
+            out.push_back(std::move(layer));
         }
-        PayloadReader l((*layers)[i].get_object(), path, problem);
-        LayerSummary layer;
-        layer.id = l.nonempty("layer_id", kRequired).value_or("");
-        layer.type = l.nonempty("layer_type", kRequired).value_or("");
-        layer.name = l.string("name", kRequired).value_or("");
-        if (const json::array *shape = l.array("shape", kRequired)) layer.shape = *shape;
-        layer.dtype = l.nonempty("dtype", kRequired).value_or("");
-        if (const json::object *controls = l.object("controls", kRequired)) {
-            PayloadReader c = l.nested(*controls, "controls");
-            layer.visible = c.boolean("visible", kRequired).value_or(false);
-            layer.opacity = c.number("opacity", kRequired).value_or(0);
-        }
-        if (problem) return std::move(*problem);
-        out.push_back(std::move(layer));
-    }
-    return out;
+        return out;
+    });
 }
 
 }  // namespace scenehost::protocol

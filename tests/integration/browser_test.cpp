@@ -3,43 +3,29 @@
 // the canvas against the host's scene.screenshot and the store through a session of its own, and
 // fails on any console error in the page. Its JSON result lands in the build directory
 // (browser/<scenario>.json; browser/viewer-demo.png is the demo page as the first case saw it).
-#include <array>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <filesystem>
 #include <string>
-#include <sys/wait.h>
 
 #include "integration/control_fixture.hpp"
 #include "support/host_process.hpp"
+#include "support/shell.hpp"
 
 using namespace scenehost::test;
 
 namespace {
 
-struct Run {
-    int exit_code = -1;
-    std::string output;  // stdout and stderr; the result is its last line
-};
-
-Run run_scenario(const std::string &scenario, uint16_t port) {
+// The scenario's result is the last line of its output.
+ShellRun run_scenario(const std::string &scenario, uint16_t port) {
     const std::string out_dir = SCENEHOST_BROWSER_OUT_DIR;
     std::filesystem::create_directories(out_dir);
-    const std::string command = "cd '" SCENEHOST_BROWSER_DIR "' && node viewer_test.mjs " + scenario +
-                                " http://127.0.0.1:" + std::to_string(port) + "/ '" + out_dir + "' 2>&1";
-    Run run;
-    FILE *pipe = popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::array<char, 4096> buffer{};
-    for (size_t n; (n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) run.output.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return run;
+    return run_shell("cd '" SCENEHOST_BROWSER_DIR "' && node viewer_test.mjs " + scenario + " http://127.0.0.1:" + std::to_string(port) + "/ '" +
+                     out_dir + "'");
 }
 
 void check_scenario(const std::string &scenario) {
     HostProcess host(host_args());
-    const Run run = run_scenario(scenario, host.port());
+    const ShellRun run = run_scenario(scenario, host.port());
     INFO(run.output);
     CHECK(run.exit_code == 0);
 }

@@ -1,32 +1,19 @@
 // The scenehost executable's command line, run as a user would run it.
-#include <array>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <filesystem>
 #include <fstream>
 
 #include "scenehost/sdk/version.h"
+#include "support/shell.hpp"
 
 namespace {
 
-struct Run {
-    int exit_code;
-    std::string output;  // stdout and stderr
-};
+using scenehost::test::run_shell;
+using Run = scenehost::test::ShellRun;
 
-Run run(const std::string &arguments) {
-    const std::string command = std::string(SCENEHOST_EXECUTABLE) + " " + arguments + " 2>&1";
-    FILE *pipe = popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string output;
-    std::array<char, 4096> buffer{};
-    while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+Run run(const std::string &arguments) { return run_shell(std::string(SCENEHOST_EXECUTABLE) + " " + arguments); }
 
 const std::string kFixtures = SCENEHOST_FIXTURE_PLUGIN_DIR;
 const std::string kMajor = std::to_string(SCENEHOST_SDK_VERSION_MAJOR);

@@ -364,19 +364,8 @@ TEST_CASE("scenehostctl mcp: a fake MCP client lists, writes, reads, screenshots
     const json::object annotations = one_line(schema_run).at("scopes").at("annotations").at("keys").as_object();
 
     Ctl mcp({"--url", url, "mcp"});
-    int next_id = 0;
-    auto rpc = [&](std::string_view method, json::object params) {
-        const int id = ++next_id;
-        mcp.write_line(json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}}));
-        const auto line = mcp.read_line(30s);
-        INFO("stderr: " << mcp.err());
-        REQUIRE(line.has_value());
-        json::object reply = json::parse(*line).as_object();
-        INFO(*line);
-        REQUIRE(reply.at("id") == id);
-        REQUIRE(reply.contains("result"));
-        return reply.at("result").as_object();
-    };
+    McpClient client(mcp);
+    auto rpc = [&](std::string_view method, json::object params) { return client.rpc(method, std::move(params)); };
     auto tool = [&](std::string_view name, json::object arguments) {
         json::object result = rpc("tools/call", {{"name", name}, {"arguments", std::move(arguments)}});
         INFO(json::serialize(result));
@@ -384,12 +373,9 @@ TEST_CASE("scenehostctl mcp: a fake MCP client lists, writes, reads, screenshots
         return result;
     };
 
-    const json::object init = rpc("initialize", {{"protocolVersion", "2025-06-18"},
-                                                 {"capabilities", json::object{}},
-                                                 {"clientInfo", {{"name", "fake-agent"}, {"version", "1"}}}});
+    const json::object init = client.initialize("fake-agent");
     CHECK(init.at("protocolVersion") == "2025-06-18");
     CHECK(init.at("serverInfo").at("name") == "scenehost");
-    mcp.write_line(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
 
     const json::object listed = rpc("tools/list", {});
     std::map<std::string, json::object> tools;

@@ -3,21 +3,19 @@
 // installed SDK alone, serve it from a site plugin directory with the installed host, drive it
 // with the installed scenehostctl and its MCP server, scrape /metrics, then purge both and
 // check nothing is left. Skipped (saying why) when not root.
-#include <array>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
 #include "support/ctl_process.hpp"
 #include "support/host_process.hpp"
+#include "support/shell.hpp"
 #include "support/ws_client.hpp"
 
 namespace fs = std::filesystem;
@@ -27,20 +25,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Run {
-    int exit_code;
-    std::string output;  // stdout and stderr
-};
+using Run = ShellRun;
 
-Run sh(const std::string &command) {
-    FILE *pipe = popen((command + " 2>&1").c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string output;
-    std::array<char, 4096> buffer{};
-    while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+Run sh(const std::string &command) { return run_shell(command); }
 
 // Runs command and requires exit 0, showing its output otherwise.
 std::string ok(const std::string &command) {
@@ -137,20 +124,9 @@ TEST_CASE("packages: install, build a plugin against the installed SDK, serve an
 
         // The MCP server: an agent's session, its own actor.
         CtlProcess mcp("/usr/bin/scenehostctl", {"--url", url, "mcp"});
-        int id = 0;
-        auto rpc = [&](std::string_view method, json::object params) {
-            mcp.write_line(json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", ++id}, {"method", method}, {"params", std::move(params)}}));
-            const auto line = mcp.read_line(30s);
-            INFO("stderr: " << mcp.err());
-            REQUIRE(line.has_value());
-            json::object reply = json::parse(*line).as_object();
-            INFO(*line);
-            REQUIRE(reply.at("id") == id);
-            return reply.at("result").as_object();
-        };
-        rpc("initialize", {{"protocolVersion", "2025-06-18"}, {"capabilities", json::object{}},
-                           {"clientInfo", {{"name", "package-test"}, {"version", "1"}}}});
-        mcp.write_line(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+        McpClient client(mcp);
+        auto rpc = [&](std::string_view method, json::object params) { return client.rpc(method, std::move(params)); };
+        client.initialize("package-test");
         const json::object set_by_agent =
             rpc("tools/call", {{"name", "set_annotations_label"}, {"arguments", {{"target", "cell-2"}, {"value", "by agent"}}}});
         INFO(json::serialize(set_by_agent));

@@ -2,6 +2,7 @@
 // line by line (scenehostctl, its MCP server over stdio).
 #pragma once
 
+#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
@@ -9,6 +10,7 @@
 #include <optional>
 #include <poll.h>
 #include <string>
+#include <string_view>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -129,6 +131,40 @@ private:
     pid_t pid_ = -1;
     int stdin_ = -1, stdout_ = -1, stderr_ = -1;
     std::string out_, err_;
+};
+
+// A JSON-RPC client of `scenehostctl mcp` over its stdio, as an MCP host (an agent) drives it.
+class McpClient {
+public:
+    explicit McpClient(CtlProcess &process) : process_(process) {}
+
+    // Sends one request and returns its result; requires an answer to this id in time.
+    boost::json::object rpc(std::string_view method, boost::json::object params) {
+        namespace json = boost::json;
+        const int id = ++next_id_;
+        process_.write_line(json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}}));
+        const auto line = process_.read_line(30s);
+        INFO("stderr: " << process_.err());
+        REQUIRE(line.has_value());
+        json::object reply = json::parse(*line).as_object();
+        INFO(*line);
+        REQUIRE(reply.at("id") == id);
+        REQUIRE(reply.contains("result"));
+        return reply.at("result").as_object();
+    }
+
+    // initialize, then the initialized notification: the handshake every MCP host starts with.
+    boost::json::object initialize(std::string_view client_name) {
+        boost::json::object result = rpc("initialize", {{"protocolVersion", "2025-06-18"},
+                                                        {"capabilities", boost::json::object{}},
+                                                        {"clientInfo", {{"name", client_name}, {"version", "1"}}}});
+        process_.write_line(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+        return result;
+    }
+
+private:
+    CtlProcess &process_;
+    int next_id_ = 0;
 };
 
 }  // namespace scenehost::test
