@@ -1,10 +1,13 @@
 // intent → reducer → store → audit, in that order, on the control thread.
 #include "engine/state_engine.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <optional>
+#include <string_view>
 #include <stdexcept>
 
 #include "base/assert.hpp"
@@ -12,15 +15,37 @@
 namespace scenehost::engine {
 namespace {
 
-// JSON has no NaN or Infinity, but a number like 1e999 parses to infinity; no reducer is asked
-// about such a value (it would not even survive serialization back to JSON text).
-bool all_finite(const boost::json::value &v) {
-    if (const double *d = v.if_double()) return std::isfinite(*d);
-    if (const auto *a = v.if_array()) return std::all_of(a->begin(), a->end(), all_finite);
-    if (const auto *o = v.if_object()) {
-        return std::all_of(o->begin(), o->end(), [](const auto &kv) { return all_finite(kv.value()); });
+// Why a client's value (or a scene) cannot be handed to a reducer, or nothing.
+// - JSON has no NaN or Infinity, but a number like 1e999 parses to infinity; it would not even
+//   survive serialization back to JSON text.
+// - U+0000 ends a string early for the schema validator (valijson reads strings as C strings),
+//   so a value holding one could pass a reducer and then break the reducer's own schema, which
+//   the host asserts on: scenehost refuses NUL in every string and object key (docs/sdk.md).
+std::optional<std::string_view> unsafe(const boost::json::value &v) {
+    if (const double *d = v.if_double(); d && !std::isfinite(*d)) return "holds a number outside the range of a double";
+    if (const auto *s = v.if_string(); s && s->find('\0') != boost::json::string::npos) {
+        return "holds U+0000 (NUL) in a string";
     }
-    return true;
+    if (const auto *a = v.if_array()) {
+        for (const auto &x : *a) {
+            if (auto why = unsafe(x)) return why;
+        }
+    }
+    if (const auto *o = v.if_object()) {
+        for (const auto &kv : *o) {
+            if (kv.key().find('\0') != std::string_view::npos) return "holds U+0000 (NUL) in an object key";
+            if (auto why = unsafe(kv.value())) return why;
+        }
+    }
+    return std::nullopt;
+}
+
+// The scene description's problem, as unsafe() finds it in the parsed text.
+std::optional<std::string_view> unsafe_scene(std::string_view scene_json) {
+    boost::system::error_code error;
+    const boost::json::value scene = boost::json::parse(scene_json, error);
+    SCENEHOST_ASSERT(!error, "scene descriptions are built by the host as JSON");
+    return unsafe(scene);
 }
 
 // The value as the audit log can hold it: non-finite numbers become the strings "inf",
@@ -53,6 +78,7 @@ StateEngine::StateEngine(store::SceneStore &store, const plugin::PluginRegistry 
 }
 
 void StateEngine::seed(std::string_view scene_json) {
+    if (auto why = unsafe_scene(scene_json)) throw std::runtime_error(fmt::format("the scene {}", *why));
     for (const plugin::ReducerPlugin *reducer : plugins_.reducers()) {
         auto outcome = reducer->seed(scene_json);
         if (auto *rejection = std::get_if<plugin::Rejection>(&outcome)) {
@@ -68,6 +94,13 @@ void StateEngine::seed(std::string_view scene_json) {
 LoadOutcome StateEngine::load(std::string_view scene_json, const boost::json::value &request,
                               const IntentSource &source) {
     static constexpr std::string_view kScope = "scene", kTarget = "main", kKey = "load";
+    if (auto why = unsafe_scene(scene_json)) {
+        const std::string message = fmt::format("the scene {}", *why);
+        if (auto failed = record_refusal({kScope, kTarget, kKey, request, "state.invalid_value", message}, source)) {
+            return std::move(*failed);
+        }
+        return Rejected{"state.invalid_value", message, {{"field", "scene"}}, 0};
+    }
     std::vector<store::PendingApply> plans;
     const store::WriteOrigin origin{std::string(source.actor_id), "scene.load"};
     for (const plugin::ReducerPlugin *reducer : plugins_.reducers()) {
@@ -146,6 +179,11 @@ std::optional<NotRecorded> StateEngine::record_refusal(const Refusal &refusal, c
                    .error_message = std::string(refusal.message)});
 }
 
+void StateEngine::add_limit(WriteLimit limit) {
+    SCENEHOST_ASSERT(limit.check != nullptr && !limit.name.empty(), "a limit has a name and a check");
+    limits_.push_back(std::move(limit));
+}
+
 Outcome StateEngine::apply(const Intent &intent, const IntentSource &source) {
     const plugin::ReducerPlugin *reducer = plugins_.reducer(intent.scope);
     if (reducer == nullptr) {
@@ -166,10 +204,15 @@ Outcome StateEngine::apply(const Intent &intent, const IntentSource &source) {
         }
     }
 
-    if (!all_finite(intent.value)) {
-        return reject(intent, source, "state.invalid_value",
-                      fmt::format("{}.{} holds a number outside the range of a double", intent.scope, intent.key),
+    if (auto why = unsafe(intent.value)) {
+        return reject(intent, source, "state.invalid_value", fmt::format("{}.{} {}", intent.scope, intent.key, *why),
                       {{"key", intent.key}});
+    }
+    for (const auto &[field, text] : {std::pair{"target", intent.target}, std::pair{"key", intent.key}}) {
+        if (text.find('\0') != std::string_view::npos) {
+            return reject(intent, source, "state.invalid_value", fmt::format("the intent's {} holds U+0000 (NUL)", field),
+                          {{"field", field}});
+        }
     }
     const std::string value_json = boost::json::serialize(intent.value);
     auto outcome =
@@ -180,6 +223,18 @@ Outcome StateEngine::apply(const Intent &intent, const IntentSource &source) {
     }
 
     const auto &writes = std::get<std::vector<store::Write>>(outcome);
+    for (const WriteLimit &limit : limits_) {
+        if (limit.scope != intent.scope) continue;
+        for (const store::Write &w : writes) {
+            if (w.key != limit.key) continue;
+            if (auto breach = limit.check(w.value)) {
+                limit_refusals_.with({limit.name}).inc();
+                breach->details["key"] = w.key;
+                breach->details["limit"] = limit.name;
+                return reject(intent, source, "state.out_of_range", std::move(breach->message), std::move(breach->details));
+            }
+        }
+    }
     store::PendingApply pending = store_.plan(intent.scope, writes, {std::string(source.actor_id), "state.update"});
     // What each write does, for the audit line: the value it replaces and the version it gets
     // (a write that changes nothing keeps the record's version).

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "metrics/metrics.hpp"
 #include "plugin/plugin_registry.hpp"
 #include "store/audit_log.hpp"
 #include "store/scene_store.hpp"
@@ -72,6 +74,22 @@ struct Refusal {
     std::string_view message;
 };
 
+// A host bound on a value reducers write: what the host allocates for a value (a canvas's frame
+// buffers) is the host's to limit, whatever the reducer accepts. Checked on the writes of every
+// intent a reducer accepted, before its audit line; a write beyond it rejects the intent with
+// state.out_of_range (audited like any rejection, and counted).
+struct WriteLimit {
+    struct Breach {
+        std::string message;  // names the key, the value's cost and the bound, and the option that sets it
+        boost::json::object details;
+    };
+    std::string name;  // for /metrics, e.g. "canvas_pixels"
+    std::string scope;
+    std::string key;
+    // Why value is beyond the limit, or nothing. value satisfies the key's declared schema.
+    std::function<std::optional<Breach>(const boost::json::value &value)> check;
+};
+
 class StateEngine {
 public:
     StateEngine(store::SceneStore &store, const plugin::PluginRegistry &plugins, store::AuditLog &audit,
@@ -88,6 +106,11 @@ public:
     // every write and removal before anything is applied, and the whole load is committed at
     // once. A reducer refusing the scene rejects the load, audited, with nothing changed.
     LoadOutcome load(std::string_view scene_json, const boost::json::value &request, const IntentSource &source);
+
+    // Adds a bound on what reducers write to limit.scope / limit.key (before serving starts).
+    void add_limit(WriteLimit limit);
+    // Intents refused by a limit, by limit name (attached to /metrics).
+    const metrics::Family<metrics::Counter> &limit_refusals() const { return limit_refusals_; }
 
     // Whether a reducer owns `scope`.
     bool has_scope(std::string_view scope) const { return plugins_.reducer(scope) != nullptr; }
@@ -108,6 +131,8 @@ private:
     store::AuditLog &audit_;
     const base::Clock &clock_;
     std::string scopes_text_;  // "camera, dims, layer, …" for unknown-scope messages
+    std::vector<WriteLimit> limits_;
+    metrics::Family<metrics::Counter> limit_refusals_{{"limit"}};
 };
 
 }  // namespace scenehost::engine

@@ -9,6 +9,9 @@
 // - `angles` [a, b, g] in degrees rotate the camera by R = Rz(g) Ry(b) Rx(a) in (x = c2,
 //   y = c1, z = c0) space; at [0, 0, 0] the 3D view looks down c0 like the 2D view does;
 // - screen x goes right and screen y goes down; at angles 0 they follow c2 and c1.
+// Every stored value is finite and inside the bounds below, so the arithmetic on them stays
+// finite: absolute writes outside a bound are refused (state.out_of_range), relative moves (pan,
+// zoom by a factor, orbit) saturate at the bound.
 #include <array>
 #include <numbers>
 
@@ -25,6 +28,14 @@ using Mat3 = std::array<Vec3, 3>;  // row-major
 constexpr double kFitMargin = 0.95;  // napari leaves a 5 % margin when it fits the view
 constexpr double kMaxPerspective = 179.0;
 constexpr double kDeg = std::numbers::pi / 180.0;
+// Bounds of the stored pose, repeated in the key schemas below. A zoom of 1e-6 still shows 1e9
+// data pixels across a canvas; a center beyond 1e12 is no data anyone has.
+constexpr double kMinZoom = 1e-6;
+constexpr double kMaxZoom = 1e6;
+constexpr double kMaxCoordinate = 1e12;
+// One pan event moves at most this many screen pixels (a drag across a million pixels is no
+// gesture): with kMinZoom that keeps every shift below kMaxCoordinate.
+constexpr double kMaxPanPx = 1e6;
 
 Mat3 multiply(const Mat3 &a, const Mat3 &b) {
     Mat3 out{};
@@ -49,6 +60,14 @@ Mat3 rotation_z(double deg) {
 
 Mat3 from_angles(const Vec3 &a) { return multiply(rotation_z(a[2]), multiply(rotation_y(a[1]), rotation_x(a[0]))); }
 
+// Wraps degrees into (-180, 180].
+double wrap(double deg) {
+    double w = std::fmod(deg, 360.0);
+    if (w <= -180) w += 360;
+    if (w > 180) w -= 360;
+    return w;
+}
+
 // The inverse of from_angles, with b in [-90, 90] and a, g in (-180, 180].
 Vec3 to_angles(const Mat3 &r) {
     const double b = std::asin(std::clamp(-r[2][0], -1.0, 1.0));
@@ -59,15 +78,8 @@ Vec3 to_angles(const Mat3 &r) {
     } else {  // gimbal lock: fold the roll into g
         g = std::atan2(-r[0][1], r[1][1]);
     }
-    return {a / kDeg, b / kDeg, g / kDeg};
-}
-
-// Wraps degrees into (-180, 180].
-double wrap(double deg) {
-    double w = std::fmod(deg, 360.0);
-    if (w <= -180) w += 360;
-    if (w > 180) w -= 360;
-    return w;
+    // Wrapped because pi / kDeg may round to just above 180.
+    return {wrap(a / kDeg), b / kDeg, wrap(g / kDeg)};
 }
 
 struct Pose {
@@ -99,10 +111,21 @@ Vec3 screen_to_world(const Pose &pose, const Viewport &view, double dx_px, doubl
     return {xyz[2], xyz[1], xyz[0]};
 }
 
-// napari's reset_view: center on the data, fit it with a margin, face it square on.
+bool within(double x, double lo, double hi) { return x >= lo && x <= hi; }  // false for NaN
+bool within_coordinates(const Vec3 &c) {
+    return std::all_of(c.begin(), c.end(), [](double x) { return within(x, -kMaxCoordinate, kMaxCoordinate); });
+}
+Vec3 saturated(const Vec3 &c) {
+    Vec3 out{};
+    for (int i = 0; i < 3; ++i) out[i] = std::clamp(c[i], -kMaxCoordinate, kMaxCoordinate);
+    return out;
+}
+
+// napari's reset_view: center on the data, fit it with a margin, face it square on. Data beyond
+// the pose bounds (more than 1e9 pixels a side) is fitted as far as they allow.
 Pose fitted(const Viewport &view, double perspective) {
     Pose pose;
-    for (int i = 0; i < 3; ++i) pose.center[i] = (view.extent[i] - 1) / 2;
+    for (int i = 0; i < 3; ++i) pose.center[i] = std::min((view.extent[i] - 1) / 2, kMaxCoordinate);
     if (view.ndisplay == 2) {
         pose.center[0] = 0;
         pose.zoom = kFitMargin * std::min(view.width / view.extent[2], view.height / view.extent[1]);
@@ -110,6 +133,7 @@ Pose fitted(const Viewport &view, double perspective) {
         const double largest = std::max({view.extent[0], view.extent[1], view.extent[2]});
         pose.zoom = kFitMargin * std::min(view.width, view.height) / largest;
     }
+    pose.zoom = std::clamp(pose.zoom, kMinZoom, kMaxZoom);
     pose.perspective = perspective;
     return pose;
 }
@@ -121,8 +145,8 @@ public:
     static constexpr const char *kScope = "camera";
     static constexpr scenehost_publication kPublication = SCENEHOST_PUBLICATION_NAPARI_CAMERA;
     static constexpr std::array<scenehost::sdk::KeyDecl, 4> kKeys = {{
-        {"center", R"({"type":"array","minItems":3,"maxItems":3,"items":{"type":"number"}})"},
-        {"zoom", R"({"type":"number","exclusiveMinimum":0})"},
+        {"center", R"({"type":"array","minItems":3,"maxItems":3,"items":{"type":"number","minimum":-1e12,"maximum":1e12}})"},
+        {"zoom", R"({"type":"number","minimum":1e-6,"maximum":1e6})"},
         {"angles", R"({"type":"array","minItems":3,"maxItems":3,"items":{"type":"number","minimum":-180,"maximum":180}})"},
         {"perspective", R"({"type":"number","minimum":0,"maximum":179})"},
     }};
@@ -155,12 +179,13 @@ public:
             const auto c = finite_numbers(v);
             if (!c || (c->size() != 2 && c->size() != 3)) return void(reject.invalid("[c1, c2] or [c0, c1, c2] of finite numbers", v));
             const Vec3 center = c->size() == 3 ? Vec3{(*c)[0], (*c)[1], (*c)[2]} : Vec3{pose.center[0], (*c)[0], (*c)[1]};
+            if (!within_coordinates(center)) return void(reject_coordinates(reject, v));
             return out.write("main", "center", text(vec(center)));
         }
         if (key == "zoom" && !v.is_object()) {
             const auto z = finite_number(v);
             if (!z) return void(reject.invalid("a finite number (or {factor, anchor_px})", v));
-            if (*z <= 0) return void(reject.out_of_range("> 0", v, {{"exclusiveMinimum", 0}}));
+            if (!within(*z, kMinZoom, kMaxZoom)) return void(reject_zoom(reject, v));
             return out.write("main", "zoom", text(*z));
         }
         if (key == "angles") {
@@ -182,9 +207,10 @@ public:
             const auto dy = member_number(v, "dy_px");
             if (!dx || !dy) return void(reject.invalid("{dx_px, dy_px} of finite numbers", v));
             // Dragging moves the picture with the pointer, so the center moves the other way.
-            const Vec3 shift = screen_to_world(pose, view, *dx, *dy);
-            return out.write("main", "center", text(vec({pose.center[0] - shift[0], pose.center[1] - shift[1],
-                                                         pose.center[2] - shift[2]})));
+            const Vec3 shift = screen_to_world(pose, view, std::clamp(*dx, -kMaxPanPx, kMaxPanPx),
+                                               std::clamp(*dy, -kMaxPanPx, kMaxPanPx));
+            return out.write("main", "center", text(vec(saturated({pose.center[0] - shift[0], pose.center[1] - shift[1],
+                                                                    pose.center[2] - shift[2]}))));
         }
         if (key == "orbit") {
             const auto az = member_number(v, "d_az_deg");
@@ -210,6 +236,15 @@ public:
     }
 
 private:
+    static void reject_zoom(const Rejector &reject, const json::value &v, std::string_view field = "zoom") {
+        reject.out_of_range(std::string(field) + " in [1e-06, 1e+06] screen pixels per data pixel", v,
+                            {{"field", field}, {"minimum", kMinZoom}, {"maximum", kMaxZoom}});
+    }
+    static void reject_coordinates(const Rejector &reject, const json::value &v, std::string_view field = "center") {
+        reject.out_of_range(std::string(field) + " coordinates in [-1e+12, 1e+12]", v,
+                            {{"field", field}, {"minimum", -kMaxCoordinate}, {"maximum", kMaxCoordinate}});
+    }
+
     static void write_all(const Pose &pose, const Outcome &out) {
         out.write("main", "center", text(vec(pose.center)));
         out.write("main", "zoom", text(pose.zoom));
@@ -218,7 +253,8 @@ private:
     }
 
     // Zooms by a factor keeping the data point under anchor_px (canvas pixels from the top
-    // left) where it is on screen.
+    // left) where it is on screen. A relative move: the zoom saturates at its bounds, and an
+    // anchor off the canvas is taken at the canvas edge.
     static void zoom_about(const json::value &v, const Pose &pose, const Viewport &view, const Rejector &reject,
                            const Outcome &out) {
         const json::object &o = v.as_object();
@@ -228,12 +264,15 @@ private:
             return void(reject.invalid("{factor, anchor_px: [x, y]} of finite numbers", v));
         }
         if (*factor <= 0) return void(reject.out_of_range("factor > 0", v, {{"field", "factor"}, {"exclusiveMinimum", 0}}));
-        const double ox = (*anchor)[0] - view.width / 2, oy = (*anchor)[1] - view.height / 2;
+        const double ox = std::clamp((*anchor)[0], 0.0, view.width) - view.width / 2;
+        const double oy = std::clamp((*anchor)[1], 0.0, view.height) - view.height / 2;
         Pose after = pose;
-        after.zoom = pose.zoom * *factor;
+        // Clamped factor first: pose.zoom * factor must not overflow before the zoom clamp.
+        after.zoom = std::clamp(pose.zoom * std::clamp(*factor, kMinZoom / kMaxZoom, kMaxZoom / kMinZoom), kMinZoom, kMaxZoom);
         const Vec3 before_offset = screen_to_world(pose, view, ox, oy);
         const Vec3 after_offset = screen_to_world(after, view, ox, oy);
         for (int i = 0; i < 3; ++i) after.center[i] = pose.center[i] + before_offset[i] - after_offset[i];
+        after.center = saturated(after.center);
         out.write("main", "zoom", text(after.zoom));
         out.write("main", "center", text(vec(after.center)));
     }
@@ -250,10 +289,11 @@ private:
                 const auto c = finite_numbers(x);
                 if (!c || (c->size() != 2 && c->size() != 3)) return void(reject.invalid("set.center: 2 or 3 finite numbers", v));
                 after.center = c->size() == 3 ? Vec3{(*c)[0], (*c)[1], (*c)[2]} : Vec3{pose.center[0], (*c)[0], (*c)[1]};
+                if (!within_coordinates(after.center)) return void(reject_coordinates(reject, v, "set.center"));
             } else if (field == "zoom") {
                 const auto z = finite_number(x);
                 if (!z) return void(reject.invalid("set.zoom: a finite number", v));
-                if (*z <= 0) return void(reject.out_of_range("set.zoom > 0", v, {{"field", "zoom"}, {"exclusiveMinimum", 0}}));
+                if (!within(*z, kMinZoom, kMaxZoom)) return void(reject_zoom(reject, v, "set.zoom"));
                 after.zoom = *z;
             } else if (field == "angles") {
                 const auto a = finite_numbers(x, 3);
@@ -268,9 +308,12 @@ private:
                 const auto r = finite_numbers(x, 4);
                 if (!r) return void(reject.invalid("set.rect: [x, y, width, height]", v));
                 if ((*r)[2] <= 0 || (*r)[3] <= 0) return void(reject.out_of_range("set.rect width and height > 0", v));
+                // Overflow and underflow end outside the bounds, so the checks catch them too.
                 after.center[2] = (*r)[0] + (*r)[2] / 2;
                 after.center[1] = (*r)[1] + (*r)[3] / 2;
                 after.zoom = std::min(view.width / (*r)[2], view.height / (*r)[3]);
+                if (!within_coordinates(after.center)) return void(reject_coordinates(reject, v, "set.rect center"));
+                if (!within(after.zoom, kMinZoom, kMaxZoom)) return void(reject_zoom(reject, v, "set.rect zoom"));
             } else {
                 return void(reject.invalid("an object with only center, zoom, angles, perspective, rect", v,
                                            {{"field", field}}));

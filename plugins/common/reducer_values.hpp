@@ -102,6 +102,25 @@ inline std::optional<std::vector<int64_t>> integers(const json::value &v) {
     return out;
 }
 
+// Whether UTF-8 text holds a Unicode control character (category Cc: U+0000-U+001F,
+// U+007F-U+009F). Names and labels a client gives may not: NUL cuts a string short in every C
+// API it reaches (the schema validator's included) and the others have no place in a label.
+inline bool has_control_character(std::string_view s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c == 0x7f) return true;
+        // U+0080-U+009F is 0xC2 then 0x80-0x9F; a continuation byte is never below 0x80.
+        if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9f) return true;
+    }
+    return false;
+}
+
+// A name or label: a non-empty string without control characters.
+inline const json::string *plain_text(const json::value &v) {
+    const json::string *s = v.if_string();
+    return s != nullptr && !s->empty() && !has_control_character(*s) ? s : nullptr;
+}
+
 template <class T>
 json::array to_array(const std::vector<T> &values) {
     json::array out;

@@ -36,9 +36,11 @@ public:
         json::array labels;
         for (const SceneLayer &layer : scene_layers(scene)) {
             const json::object &d = *layer.description;
-            if (d.contains("axis_labels") && d.at("axis_labels").is_array() &&
-                d.at("axis_labels").as_array().size() == nsteps.size()) {
-                labels = d.at("axis_labels").as_array();
+            // Labels the layers reducer would refuse (it refuses the scene then) are not copied.
+            const json::array *given = d.contains("axis_labels") ? d.at("axis_labels").if_array() : nullptr;
+            if (given != nullptr && given->size() == nsteps.size() &&
+                std::all_of(given->begin(), given->end(), [](const json::value &l) { return plain_text(l) != nullptr; })) {
+                labels = *given;
             }
         }
         if (labels.size() != nsteps.size()) {
@@ -85,7 +87,8 @@ public:
             if (!n) return void(reject.invalid(key == "step" ? "an integer delta" : "an integer step", v));
             const int64_t last = nsteps[*axis] - 1;
             if (key == "step") {  // a relative move stops at the ends, like a slider
-                step[*axis] = std::clamp(step[*axis] + *n, int64_t(0), last);
+                const int64_t at = step[*axis];  // in [0, last], so neither difference overflows
+                step[*axis] = *n >= 0 ? (*n > last - at ? last : at + *n) : (*n < -at ? 0 : at + *n);
             } else if (*n < 0 || *n > last) {
                 return void(reject.out_of_range("in [0, " + std::to_string(last) + "] on axis " + std::to_string(*axis),
                                                 v, {{"axis", *axis}, {"minimum", 0}, {"maximum", last}}));
@@ -140,10 +143,10 @@ public:
             std::set<std::string> unique;
             bool ok = given != nullptr && given->size() == ndim;
             for (size_t i = 0; ok && i < ndim; ++i) {
-                const json::string *s = (*given)[i].if_string();
-                ok = s != nullptr && !s->empty() && unique.insert(std::string(*s)).second;
+                const json::string *s = plain_text((*given)[i]);
+                ok = s != nullptr && unique.insert(std::string(*s)).second;
             }
-            if (!ok) return void(reject.invalid(std::to_string(ndim) + " distinct non-empty strings", v));
+            if (!ok) return void(reject.invalid(std::to_string(ndim) + " distinct non-empty strings without control characters", v));
             return out.write("main", "axis_labels", text(*given));
         }
         reject.unknown_key("current_step, index, step, order, displayed, axis_labels");

@@ -54,7 +54,7 @@ public:
         {"layer_type", R"({"enum":["image"]})"},
         {"shape", R"({"type":"array","minItems":2,"items":{"type":"integer","minimum":1}})"},
         {"dtype", R"({"enum":["uint8","uint16","float32"]})"},
-        {"axis_labels", R"({"type":"array","minItems":2,"items":{"type":"string"}})"},
+        {"axis_labels", R"({"type":"array","minItems":2,"items":{"type":"string","minLength":1}})"},
         {"multiscale.levels",
          R"({"type":"array","minItems":1,"items":{"type":"object","required":["shape","downsample","path"]}})"},
         // Controls.
@@ -139,8 +139,8 @@ private:
                                                                       const Rejector &reject) {
         using Write = std::pair<std::string, json::value>;
         if (key == "name") {
-            const json::string *s = v.if_string();
-            if (s == nullptr || s->empty()) return reject.invalid("a non-empty string", v);
+            const json::string *s = plain_text(v);
+            if (s == nullptr) return reject.invalid("a non-empty string without control characters", v);
             if (s->size() > kMaxNameBytes) return reject.out_of_range("at most 256 bytes long", v);
             return Write{key, v};
         }
@@ -202,7 +202,8 @@ private:
                 pair = finite_numbers(json::array{o->at("lo"), o->at("hi")}, 2);
             }
             if (!pair) return reject.invalid("[lo, hi] (or {lo, hi}) of finite numbers", v);
-            if ((*pair)[0] >= (*pair)[1]) return reject.out_of_range("lo < hi", v);
+            // Compared as the renderer's 32-bit floats: limits that meet there would divide by zero.
+            if (float((*pair)[0]) >= float((*pair)[1])) return reject.out_of_range("lo < hi (as 32-bit floats)", v);
             const std::string dtype(json::parse(store.get(kScope, layer, "dtype")->value_json).as_string());
             const auto [min, max] = dtype_range(dtype);
             if ((*pair)[0] < min || (*pair)[1] > max) {
@@ -256,8 +257,8 @@ private:
         if (d.contains("axis_labels")) {
             const json::array *given = d.at("axis_labels").if_array();
             if (given == nullptr || given->size() != shape->size() ||
-                std::any_of(given->begin(), given->end(), [](const json::value &l) { return !l.is_string(); })) {
-                return "'axis_labels' must hold one string per axis";
+                std::any_of(given->begin(), given->end(), [](const json::value &l) { return plain_text(l) == nullptr; })) {
+                return "'axis_labels' must hold one non-empty string without control characters per axis";
             }
             labels = *given;
         } else {
@@ -271,9 +272,10 @@ private:
             for (size_t i = 0; i < given->size(); ++i) {
                 const json::object *level = (*given)[i].if_object();
                 const auto level_shape = level && level->contains("shape") ? integers(level->at("shape")) : std::nullopt;
-                if (!level_shape || level_shape->size() != shape->size()) {
+                if (!level_shape || level_shape->size() != shape->size() ||
+                    std::any_of(level_shape->begin(), level_shape->end(), [](int64_t n) { return n < 1; })) {
                     return "multiscale level " + std::to_string(i) + " needs a 'shape' of " +
-                           std::to_string(shape->size()) + " integers";
+                           std::to_string(shape->size()) + " positive integers";
                 }
                 json::value downsample = level->contains("downsample") ? level->at("downsample") : json::value();
                 if (!finite_numbers(downsample, shape->size())) {
@@ -319,8 +321,10 @@ private:
         }
         std::string name = layer.id;
         if (d.contains("name")) {
-            const json::string *n = d.at("name").if_string();
-            if (n == nullptr || n->empty() || n->size() > kMaxNameBytes) return "'name' must be a non-empty string";
+            const json::string *n = plain_text(d.at("name"));
+            if (n == nullptr || n->size() > kMaxNameBytes) {
+                return "'name' must be a non-empty string of at most 256 bytes without control characters";
+            }
             name = std::string(*n);
         }
 

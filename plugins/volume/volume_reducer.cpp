@@ -4,6 +4,7 @@
 // host publishes these records on notify.layers as namespaced keys (`volume.mode`, ...).
 #include <algorithm>
 #include <array>
+#include <limits>
 
 #include "reducer_values.hpp"
 
@@ -17,6 +18,7 @@ constexpr std::array<std::string_view, 7> kModes = {"mip",         "minip",   "a
 constexpr double kMinSampleStep = 0.1;  // in voxels; finer steps cost time without adding detail
 constexpr double kMaxSampleStep = 4.0;
 constexpr double kMaxAttenuation = 1.0;
+constexpr double kMaxFloat = std::numeric_limits<float>::max();  // the iso threshold is a float uniform
 
 class VolumeReducer final : public scenehost::sdk::Reducer {
 public:
@@ -24,7 +26,7 @@ public:
     static constexpr scenehost_publication kPublication = SCENEHOST_PUBLICATION_NAPARI_LAYERS;
     static constexpr std::array<scenehost::sdk::KeyDecl, 4> kKeys = {{
         {"mode", R"({"enum":["mip","minip","attenuated_mip","iso","translucent","average","additive"]})"},
-        {"iso_threshold", R"({"type":"number"})"},
+        {"iso_threshold", R"({"type":"number","minimum":-3.4028234663852886e38,"maximum":3.4028234663852886e38})"},
         {"attenuation", R"({"type":"number","minimum":0,"maximum":1})"},
         {"sample_step", R"({"type":"number","minimum":0.1,"maximum":4})"},
     }};
@@ -75,6 +77,10 @@ private:
         if (key == "attenuation" && (*x < 0 || *x > kMaxAttenuation)) {
             return reject.out_of_range("in [0, 1]", v, {{"minimum", 0}, {"maximum", kMaxAttenuation}});
         }
+        if (key == "iso_threshold" && std::abs(*x) > kMaxFloat) {
+            return reject.out_of_range("within the 32-bit float range the renderer compares in", v,
+                                       {{"minimum", -kMaxFloat}, {"maximum", kMaxFloat}});
+        }
         if (key == "sample_step" && (*x < kMinSampleStep || *x > kMaxSampleStep)) {
             return reject.out_of_range("in [0.1, 4] voxels", v, {{"minimum", kMinSampleStep}, {"maximum", kMaxSampleStep}});
         }
@@ -83,7 +89,9 @@ private:
 
     static double default_iso(const json::object &layer) {
         if (layer.contains("contrast_limits")) {
-            if (const auto clim = finite_numbers(layer.at("contrast_limits"), 2)) return ((*clim)[0] + (*clim)[1]) / 2;
+            // Halves first: (lo + hi) / 2 overflows for limits near the double range.
+            const auto clim = finite_numbers(layer.at("contrast_limits"), 2);
+            if (clim && std::abs((*clim)[0]) <= kMaxFloat && std::abs((*clim)[1]) <= kMaxFloat) return (*clim)[0] / 2 + (*clim)[1] / 2;
         }
         const json::string *dtype = layer.contains("dtype") ? layer.at("dtype").if_string() : nullptr;
         if (dtype != nullptr && *dtype == "uint8") return 127.5;

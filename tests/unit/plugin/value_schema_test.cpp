@@ -64,3 +64,15 @@ TEST_CASE("schemas that are not JSON or not JSON Schema are refused with the rea
     REQUIRE(std::holds_alternative<std::string>(bad_type));
     CHECK_THAT(std::get<std::string>(bad_type), Catch::StartsWith("schema is not a valid JSON Schema"));
 }
+
+TEST_CASE("a string holding NUL is a violation wherever it is, though valijson cannot see past one") {
+    const auto name = compile(R"({"type":"string","minLength":1,"maxLength":4})");
+    CHECK(accepts(name, R"("abcd")"));
+    // A NUL after the first character would let a long string pass maxLength unnoticed.
+    CHECK_FALSE(accepts(name, R"("a\u0000bcdefgh")"));
+    CHECK(name.violations(boost::json::parse(R"("\u0000x")")) == "<root>: holds U+0000 (NUL), which no scenehost string may hold");
+    const auto any = compile(R"({"type":"object"})");
+    CHECK(accepts(any, R"({"k":["v"]})"));
+    CHECK_FALSE(accepts(any, R"({"k":["v\u0000"]})"));
+    CHECK_FALSE(accepts(any, R"({"k\u0000":1})"));
+}

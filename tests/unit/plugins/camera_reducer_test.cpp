@@ -54,7 +54,9 @@ TEST_CASE("absolute keys at their bounds and beyond") {
     check_near(nums(h.accept("camera", "main", "center", json::array{5, 6})), {1, 5, 6});  // 2D keeps c0
     h.reject("camera", "main", "center", json::array{1}, "state.invalid_value");
     h.reject("camera", "main", "center", json::array{1, json::parse("1e999")}, "state.invalid_value");
-    CHECK(num(h.accept("camera", "main", "zoom", 1e-9)) == 1e-9);
+    CHECK(num(h.accept("camera", "main", "zoom", 1e-6)) == 1e-6);
+    CHECK(num(h.accept("camera", "main", "zoom", 1e6)) == 1e6);
+    h.reject("camera", "main", "zoom", 1e-9, "state.out_of_range");
     h.reject("camera", "main", "zoom", 0, "state.out_of_range");
     h.reject("camera", "main", "zoom", -1, "state.out_of_range");
     h.reject("camera", "main", "zoom", "2", "state.invalid_value");

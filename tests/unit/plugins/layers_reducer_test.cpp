@@ -46,11 +46,11 @@ TEST_CASE("a scene whose layer metadata is unusable cannot be seeded") {
                Catch::Contains("the id appears twice"));
     CHECK_THAT(seed_error(R"([{"id":"main","shape":[4,4],"dtype":"uint8"}])"), Catch::Contains("not 'main'"));
     CHECK_THAT(seed_error(R"([{"id":"a","shape":[4,4],"dtype":"uint8","axis_labels":["y"]}])"),
-               Catch::Contains("'axis_labels' must hold one string per axis"));
+               Catch::Contains("'axis_labels' must hold one non-empty string without control characters per axis"));
     CHECK_THAT(seed_error(R"([{"id":"a","shape":[4,4],"dtype":"uint8","contrast_limits":[0,300]}])"),
                Catch::Contains("'contrast_limits'"));
     CHECK_THAT(seed_error(R"([{"id":"a","shape":[4,4],"dtype":"uint8","multiscale":[{"shape":[2]}]}])"),
-               Catch::Contains("multiscale level 0 needs a 'shape' of 2 integers"));
+               Catch::Contains("multiscale level 0 needs a 'shape' of 2 positive integers"));
     CHECK(seed_error(R"([])") == "seeded");
 }
 

@@ -120,3 +120,19 @@ TEST_CASE("a scene a reducer refuses is rejected with nothing changed, and audit
     CHECK(lines.front().at("status") == "rejected");
     CHECK(lines.front().at("key") == "load");
 }
+
+TEST_CASE("a scene holding NUL in a label is refused before any reducer seeds, and audited") {
+    test::ReducerHarness h;
+    const uint64_t layer_version = h.store().scope_version("layer");
+    json::object scene = next_scene();
+    scene["layers"].as_array()[0].as_object()["axis_labels"] = json::array{std::string("\0y", 2), "x"};
+    const auto outcome = load(h, scene);
+    REQUIRE(std::holds_alternative<engine::Rejected>(outcome));
+    const auto &rejected = std::get<engine::Rejected>(outcome);
+    CHECK(rejected.code == "state.invalid_value");
+    CHECK(rejected.message == "the scene holds U+0000 (NUL) in a string");
+    CHECK(h.store().scope_version("layer") == layer_version);
+    const json::object line = h.audit_lines().back();
+    CHECK(line.at("key") == "load");
+    CHECK(line.at("status") == "rejected");
+}
