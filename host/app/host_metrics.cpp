@@ -18,6 +18,15 @@ void register_host_metrics(metrics::Registry &registry, const HostParts &parts) 
     registry.attach("scenehost_updates_accepted_total", "state.update intents applied", lane.accepted);
     registry.attach("scenehost_updates_rejected_total", "state.update intents rejected, by the ack's error code",
                     lane.rejected);
+    registry.attach("scenehost_limit_refusals_total",
+                    "state.update intents refused by a host limit (state.out_of_range), by limit", parts.engine.limit_refusals());
+    const store::ResumableHistory &history = parts.plane.broadcaster().history();
+    registry.gauge_callback("scenehost_history_bytes",
+                            "Payload bytes of the resumable deltas kept (notify.layers and notify.state; --history-mb each)",
+                            [&history] {
+                                return static_cast<double>(history.bytes(store::Topic::layers) +
+                                                           history.bytes(store::Topic::state));
+                            });
 
     const store::AuditLog &audit = parts.audit;
     registry.counter_callback("scenehost_audit_written_bytes_total", "Bytes appended to the audit log",
@@ -49,6 +58,12 @@ void register_host_metrics(metrics::Registry &registry, const HostParts &parts) 
         registry.counter_callback("scenehost_pixel_frames_dropped_total",
                                   "Frames a pixel client did not get (too slow, or waiting for its first IDR)",
                                   [pixels] { return static_cast<double>(pixels->stats().dropped); });
+        registry.counter_callback("scenehost_pixel_clients_stalled_total",
+                                  "Pixel clients closed because their queued frames went unwritten for --pixel-stall-s",
+                                  [pixels] { return static_cast<double>(pixels->stats().stalled); });
+        registry.counter_callback("scenehost_pixel_recoveries_total",
+                                  "IDRs asked for by a pixel client that had fallen behind and caught up",
+                                  [pixels] { return static_cast<double>(pixels->stats().recoveries); });
     }
 }
 

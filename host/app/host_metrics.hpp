@@ -2,6 +2,7 @@
 // histograms here under Prometheus names (docs/metrics.md lists them).
 #pragma once
 
+#include "engine/state_engine.hpp"
 #include "metrics/metrics.hpp"
 #include "pixel/encode_pipeline.hpp"
 #include "pixel/pixel_hub.hpp"
@@ -15,6 +16,7 @@ namespace scenehost::app {
 // Each must outlive the registry's scrapes, which run on the io thread.
 struct HostParts {
     const session::ControlPlane &plane;
+    const engine::StateEngine &engine;
     const store::AuditLog &audit;
     const render::RenderWorker *renderer;
     const pixel::EncodePipeline *pipeline;

@@ -1,5 +1,6 @@
 // Wires the modules together for `serve`; the control channel and render loop plug in here.
 #include "app/serve_command.hpp"
+#include "app/host_limits.hpp"
 #include "app/host_metrics.hpp"
 #include "app/state_commands.hpp"
 
@@ -237,6 +238,7 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
     audit_config.fsync = *store::parse_fsync_policy(options.fsync);  // CLI11 checked the spelling
     auto audit = store::AuditLog::open(audit_config, clock);
     engine::StateEngine engine(store, registry, *audit, clock);
+    engine.add_limit(canvas_limit(options.max_canvas_pixels));
     engine.seed(boost::json::serialize(scene.description));
 
     // Rendering: the newest scene goes to the render thread after every change; each frame
@@ -261,7 +263,8 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
                 missing));
         }
         const pixel::PipelineSettings pipeline_settings{options.stream_fps, options.bitrate_kbps,
-                                                        options.keyframe_interval, options.encoder_options};
+                                                        options.keyframe_interval, options.encoder_options,
+                                                        std::chrono::milliseconds(options.forced_keyframe_ms)};
         const plugin::EncoderPlugin &encoder = choose_encoder(registry, options, pipeline_settings);
         pipeline = std::make_unique<pixel::EncodePipeline>(
             encoder, pipeline_settings,
@@ -279,7 +282,8 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
                         control->sessions().fail_critical("encoder", "encoder.failed", why);
                     });
                 }});
-        pixel_hub.emplace(clock, [&pipeline] { pipeline->request_keyframe(); });
+        pixel_hub.emplace(clock, [&pipeline] { pipeline->request_keyframe(); },
+                          pixel::PixelLimits{.stall_timeout_us = base::TimeUs(options.pixel_stall_s * 1e6)});
         spdlog::info("encoding with '{}' {} at {} kbps, an IDR every {} frames", encoder.info().name,
                      encoder.info().version, options.bitrate_kbps, options.keyframe_interval);
         qt.emplace(options.display);
@@ -325,6 +329,7 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
     session_config.update_burst = 2 * options.updates_per_s;
     session_config.allowed_commands = options.allowed_commands;
     session_config.replay_budget_bytes = options.send_queue_bytes / 2;
+    session_config.history_bytes = size_t(options.history_mb) << 20;
     session::ControlPlane plane(io, session_config, engine, store, commands, session::declared_lanes(registry), clock);
     control = &plane;
     session::SessionRegistry &sessions = plane.sessions();
@@ -371,7 +376,7 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
     }
     if (web) spdlog::info("serving the browser viewer from {}", web->root().string());
     metrics::Registry metrics;
-    register_host_metrics(metrics, {plane, *audit, renderer.get(), pipeline.get(), pixels});
+    register_host_metrics(metrics, {plane, engine, *audit, renderer.get(), pipeline.get(), pixels});
     const transport::MetricsText metrics_text = [&metrics] { return metrics.expose(); };
     std::vector<std::unique_ptr<transport::Listener>> listeners;
     // Tests and scripts read these lines to find the ports the OS picked; the main one comes last.

@@ -106,11 +106,17 @@ void add_serve_options(CLI::App &serve, ServeOptions &options) {
     add_flag(serve, "--no-deflate", options.no_deflate, "Do not negotiate permessage-deflate");
     serve.add_option("--updates-per-s", options.updates_per_s, "state.update rate limit per session")
         ->check(CLI::Range(1.0, 1e6));
+    serve.add_option("--history-mb", options.history_mb,
+                     "Resumable notify history kept per topic in MiB (older deltas: resume from a baseline)")
+        ->check(CLI::Range(1, 4096));
     serve.add_option("--allow-command", options.allowed_commands, "Commands sessions may run; none: all");
     // Rendering.
     add_flag(serve, "--no-render", options.no_render, "Run the control channel only (no display, no GL, no pixels)");
     serve.add_option("--display", options.display,
                      "X display for offscreen GL: auto ($DISPLAY, else a private Xvfb), xvfb, or :N");
+    serve.add_option("--max-canvas-pixels", options.max_canvas_pixels,
+                     "Largest canvas a client may ask for, width x height in pixels (frame memory grows with it)")
+        ->check(CLI::Range(int64_t{256}, int64_t{8192} * 8192));
     // The pixel stream.
     serve.add_option("--encoder", options.encoder,
                      "Encoder plugin: auto (the first of encoder-order that can run) or a name; a named encoder "
@@ -123,6 +129,12 @@ void add_serve_options(CLI::App &serve, ServeOptions &options) {
     serve.add_option("--keyframe-interval", options.keyframe_interval, "Frames between scheduled IDRs")
         ->check(CLI::Range(1u, 100000u));
     serve.add_option("--stream-fps", options.stream_fps, "Nominal pixel stream frame rate")->check(CLI::Range(1u, 240u));
+    serve.add_option("--forced-keyframe-ms", options.forced_keyframe_ms,
+                     "Least time between two forced IDRs (a pixel client joining or asking), shared by all viewers")
+        ->check(CLI::Range(0u, 60000u));
+    serve.add_option("--pixel-stall-s", options.pixel_stall_s,
+                     "Close a pixel client whose queued frames have not been written for this long")
+        ->check(CLI::Range(0.1, 3600.0));
 }
 
 std::vector<std::filesystem::path> plugin_directories(const Layout &layout, bool no_system_plugins,

@@ -42,6 +42,7 @@ struct ServeOptions {
     int socket_send_buffer_bytes = 0;
     bool no_deflate = false;
     double updates_per_s = 240.0;
+    int history_mb = 64;
     std::vector<std::string> allowed_commands;
     // The pixel stream (see docs/pixels.md).
     std::string encoder = "auto";                             // auto, or an encoder plugin's name
@@ -50,6 +51,9 @@ struct ServeOptions {
     unsigned bitrate_kbps = 8000;
     unsigned keyframe_interval = 120;
     unsigned stream_fps = 60;
+    unsigned forced_keyframe_ms = 1000;
+    double pixel_stall_s = 10.0;
+    int64_t max_canvas_pixels = 3840 * 2160;
 };
 
 struct ListenAddress {

@@ -41,12 +41,20 @@ bool Broadcaster::Member::replaying(Topic topic) const {
     return std::any_of(replay.begin(), replay.end(), [&](const auto &r) { return r.first == topic; });
 }
 
+namespace {
+store::Retention with_bytes(store::Retention retention, size_t max_bytes) {
+    retention.max_bytes = max_bytes;
+    return retention;
+}
+}  // namespace
+
 Broadcaster::Broadcaster(const store::SceneStore &store, Lanes lanes, const base::Clock &clock,
-                         size_t replay_budget_bytes)
+                         size_t replay_budget_bytes, size_t history_bytes)
     : store_(store),
       lanes_(std::move(lanes)),
       replay_budget_bytes_(replay_budget_bytes),
-      history_(clock) {
+      history_(clock, with_bytes(store::kLayersRetention, history_bytes), store::kStreamRetention,
+               with_bytes(store::kStateRetention, history_bytes)) {
     for (const auto &[scope, lane] : lanes_) {
         if (lane == Publication::state) state_scopes_.insert(scope);
     }

@@ -54,7 +54,9 @@ struct Cause {
 // so it precedes every notify it caused.
 class Broadcaster {
 public:
-    Broadcaster(const store::SceneStore &store, Lanes lanes, const base::Clock &clock, size_t replay_budget_bytes);
+    // history_bytes bounds the payloads the resumable history keeps per delta topic.
+    Broadcaster(const store::SceneStore &store, Lanes lanes, const base::Clock &clock, size_t replay_budget_bytes,
+                size_t history_bytes = store::kDefaultHistoryBytes);
     ~Broadcaster();
 
     // The newest cursor of a topic, for session.welcome's resume_state.

@@ -32,7 +32,8 @@ struct PipelineSettings {
     uint32_t bitrate_kbps = 8000;
     uint32_t keyframe_interval = 120;
     std::string options_json = "{}";  // the encoder plugin's own settings
-    std::chrono::milliseconds keyframe_coalesce{300};
+    // Forced IDRs (a client joining or asking) cost every viewer bandwidth: at most one per this.
+    std::chrono::milliseconds keyframe_coalesce{1000};
 };
 
 // One encoded picture, shared by every pixel client.

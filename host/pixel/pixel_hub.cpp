@@ -2,6 +2,8 @@
 #include "pixel/pixel_hub.hpp"
 
 #include <fmt/format.h>
+#include <limits>
+#include <vector>
 #include <spdlog/spdlog.h>
 
 #include "base/assert.hpp"
@@ -18,6 +20,18 @@ public:
     // client unregisters itself when it closes or is destroyed.
     ~PixelClient() override { unregister(); }
     void on_text(std::string_view) override {}  // see WebSocketConnection: never called on /pixels
+    void on_drained() override {
+        if (!registered_) return;
+        const base::TimeUs now = hub_.clock_.now_us();
+        last_drained_us_ = now;
+        if (!lagged_ || now - last_recovery_us_ < hub_.limits_.recovery_interval_us) return;
+        // Caught up after falling behind: one IDR now rather than a stale picture until the next
+        // scheduled one, but not again within the recovery interval.
+        lagged_ = false;
+        last_recovery_us_ = now;
+        ++hub_.stats_.recoveries;
+        hub_.request_keyframe_();
+    }
     void on_closed() override { unregister(); }
     void unregister() {
         if (registered_) hub_.clients_.erase(this);
@@ -29,11 +43,16 @@ public:
     const bool meta_;
     bool registered_ = false;
     bool waiting_for_keyframe_ = true;  // joined, or dropped a frame: only an IDR may come next
+    bool lagged_ = false;               // dropped a frame for a full queue since its last recovery
+    bool stalled_ = false;              // closed for making no progress; on_closed follows
+    base::TimeUs last_drained_us_;      // its queue was last empty then (or it joined)
+    base::TimeUs last_recovery_us_ = std::numeric_limits<base::TimeUs>::min() / 2;
 };
 
-PixelHub::PixelHub(const base::Clock &clock, std::function<void()> request_keyframe, size_t max_queued)
-    : clock_(clock), request_keyframe_(std::move(request_keyframe)), max_queued_(max_queued) {
-    SCENEHOST_ASSERT(request_keyframe_ != nullptr && max_queued_ >= 1, "a pixel hub can ask for IDRs and queue a frame");
+PixelHub::PixelHub(const base::Clock &clock, std::function<void()> request_keyframe, PixelLimits limits)
+    : clock_(clock), request_keyframe_(std::move(request_keyframe)), limits_(limits) {
+    SCENEHOST_ASSERT(request_keyframe_ != nullptr && limits_.max_queued >= 1, "a pixel hub can ask for IDRs and queue a frame");
+    SCENEHOST_ASSERT(limits_.stall_timeout_us > 0 && limits_.recovery_interval_us >= 0, "stall and recovery times are positive");
 }
 
 PixelHub::~PixelHub() {
@@ -50,6 +69,7 @@ std::shared_ptr<transport::ConnectionHandler> PixelHub::on_connect(std::shared_p
     }
     auto client = std::make_shared<PixelClient>(*this, connection, query == "meta=1");
     client->registered_ = true;
+    client->last_drained_us_ = clock_.now_us();
     clients_.insert(client.get());
     spdlog::info("pixels {}: joined{}; waiting for an IDR", connection->peer(), client->meta_ ? " (with metadata)" : "");
     request_keyframe_();
@@ -76,10 +96,18 @@ void PixelHub::publish(const std::shared_ptr<const EncodedFrame> &frame) {
         }
         return slot;
     };
-    bool want_keyframe = false;
+    std::vector<std::shared_ptr<transport::Connection>> stalled;
     for (PixelClient *client : clients_) {
-        const auto connection = client->connection_.lock();
+        auto connection = client->connection_.lock();
         SCENEHOST_ASSERT(connection != nullptr, "a registered client's connection is open (on_closed unregisters)");
+        if (client->stalled_) continue;
+        if (connection->queued_messages() > 0 && sent_us - client->last_drained_us_ > limits_.stall_timeout_us) {
+            spdlog::info("pixels {}: nothing written for {:.1f} s ({} messages waiting); closing", connection->peer(),
+                         double(sent_us - client->last_drained_us_) / 1e6, connection->queued_messages());
+            client->stalled_ = true;
+            stalled.push_back(std::move(connection));
+            continue;
+        }
         if (frame->keyframe) {
             // An IDR makes everything older worthless: what still waits is dropped in its favour.
             if (connection->queued_messages() > 1) connection->discard_unsent();
@@ -87,18 +115,22 @@ void PixelHub::publish(const std::shared_ptr<const EncodedFrame> &frame) {
         } else if (client->waiting_for_keyframe_) {
             ++stats_.dropped;
             continue;
-        } else if (connection->queued_messages() >= max_queued_) {
+        } else if (connection->queued_messages() >= limits_.max_queued) {
             spdlog::debug("pixels {}: {} messages waiting; dropping frames until the next IDR", connection->peer(),
                           connection->queued_messages());
             client->waiting_for_keyframe_ = true;
-            want_keyframe = true;
+            client->lagged_ = true;
             ++stats_.dropped;
             continue;
         }
         connection->send_binary(message(client->meta_));
         ++stats_.sent;
     }
-    if (want_keyframe) request_keyframe_();
+    // Closed after the loop: on_closed unregisters from clients_, which the loop walks.
+    for (auto &connection : stalled) {
+        ++stats_.stalled;
+        connection->close(transport::CloseCode::try_again_later, "no progress: nothing written for too long; reconnect");
+    }
 }
 
 void PixelHub::hold_until_keyframe() {

@@ -1,7 +1,11 @@
 // The /pixels endpoint: every pixel client and the fan-out of encoded frames to them. A client
 // starts at an IDR (it asks for one on joining). Each has at most `max_queued` messages waiting
 // in its connection; a frame that does not fit is dropped, and so is every frame after it up to
-// the next IDR (which is asked for), so a slow client never holds up rendering or the others.
+// the next IDR, so a slow client never holds up rendering or the others.
+// A forced IDR costs every viewer bandwidth, so a client's lag does not force one per frame: once
+// its queue has drained it may ask for one at most every `recovery_interval` (the pipeline
+// rate-limits forced IDRs host-wide on top), else it waits for the next scheduled IDR. A client
+// whose queue has not drained for `stall_timeout` is closed (1013): it makes no progress.
 // Lives on the io thread; nothing here is locked.
 #pragma once
 
@@ -19,11 +23,17 @@ namespace scenehost::pixel {
 
 class PixelClient;
 
+struct PixelLimits {
+    size_t max_queued = 2;                           // messages waiting per client
+    base::TimeUs recovery_interval_us = 10'000'000;  // a lagging client asks for an IDR at most this often
+    base::TimeUs stall_timeout_us = 10'000'000;      // a queue not drained for this long closes the client
+};
+
 class PixelHub final : public transport::PixelEndpoint {
 public:
     // request_keyframe is called on the io thread and must not block. `clock` stamps the time a
     // frame is handed to the connections (the metadata's stages.sent_us).
-    PixelHub(const base::Clock &clock, std::function<void()> request_keyframe, size_t max_queued = 2);
+    PixelHub(const base::Clock &clock, std::function<void()> request_keyframe, PixelLimits limits = {});
     ~PixelHub() override;
     PixelHub(const PixelHub &) = delete;
     PixelHub &operator=(const PixelHub &) = delete;
@@ -42,8 +52,10 @@ public:
     void close_all(transport::CloseCode code, std::string_view reason);
 
     struct Stats {
-        uint64_t sent = 0;     // messages queued to clients
-        uint64_t dropped = 0;  // frames a client did not get (slow, or waiting for its first IDR)
+        uint64_t sent = 0;        // messages queued to clients
+        uint64_t dropped = 0;     // frames a client did not get (slow, or waiting for its first IDR)
+        uint64_t recoveries = 0;  // IDRs asked for by a client that had fallen behind
+        uint64_t stalled = 0;     // clients closed for making no progress
     };
     Stats stats() const { return stats_; }
     size_t client_count() const { return clients_.size(); }
@@ -53,7 +65,7 @@ private:
 
     const base::Clock &clock_;
     std::function<void()> request_keyframe_;
-    size_t max_queued_;
+    PixelLimits limits_;
     std::set<PixelClient *> clients_;  // the registered ones (see PixelClient)
     Stats stats_;
 };

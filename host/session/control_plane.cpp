@@ -14,7 +14,7 @@ ControlPlane::ControlPlane(boost::asio::io_context &io, SessionConfig config, en
                            broadcast::Lanes lanes, const base::Clock &clock)
     : config_(std::move(config)),
       dialects_(clock, config_.validate_built_frames),
-      broadcaster_(store, std::move(lanes), clock, config_.replay_budget_bytes),
+      broadcaster_(store, std::move(lanes), clock, config_.replay_budget_bytes, config_.history_bytes),
       lane_(engine, commands, broadcaster_, config_.allowed_commands),
       router_(ControlSession::frame_table()),
       registry_(io, config_, clock, dialects_, broadcaster_, lane_, router_) {

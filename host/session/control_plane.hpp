@@ -30,6 +30,7 @@ public:
     SessionRegistry &sessions() { return registry_; }
     const SessionRegistry &sessions() const { return registry_; }
     broadcast::Broadcaster &broadcaster() { return broadcaster_; }
+    const broadcast::Broadcaster &broadcaster() const { return broadcaster_; }
     const engine::IntentLane &lane() const { return lane_; }
 
 private:

@@ -17,6 +17,7 @@ struct SessionConfig {
     double update_burst = 480.0;                   // token bucket capacity
     std::vector<std::string> allowed_commands;     // empty: every registered command
     size_t replay_budget_bytes = 2 << 20;          // a resume replay queues at most this much at once
+    size_t history_bytes = size_t(64) << 20;       // resumable deltas kept per topic (layers, state)
     bool validate_built_frames = true;             // assert every built frame (cheap: no re-parse)
 };
 

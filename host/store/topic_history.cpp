@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/assert.hpp"
+#include "base/json_text.hpp"
 
 namespace scenehost::store {
 namespace {
@@ -72,6 +73,7 @@ void ResumableHistory::reset_topic(Topic topic) {
     s.start = Cursor{0, make_token(topic, s.epoch, 0)};
     s.snapshot.reset();
     s.deltas.clear();
+    s.bytes = 0;
     s.next_seq = 1;
     s.newest_pruned.reset();
 }
@@ -88,15 +90,20 @@ Cursor ResumableHistory::apply_delta(Topic topic, boost::json::value payload, ui
     SCENEHOST_ASSERT(topic != Topic::scene, "notify.scene has snapshots only");
     TopicState &s = state(topic);
     const uint64_t seq = s.next_seq++;
-    s.deltas.push_back({seq, make_token(topic, s.epoch, seq), std::move(payload), version, std::string(actor_id), clock_.now_us()});
+    const size_t bytes = base::to_json(payload).size();
+    s.deltas.push_back(
+        {seq, make_token(topic, s.epoch, seq), std::move(payload), version, std::string(actor_id), clock_.now_us(), bytes});
+    s.bytes += bytes;
+    Cursor cursor{seq, s.deltas.back().delta_token};  // before prune, which may drop this very delta
     prune(s);
-    return {seq, s.deltas.back().delta_token};
+    return cursor;
 }
 
 void ResumableHistory::prune(TopicState &s) {
     const base::TimeUs oldest_kept_us = clock_.now_us() - s.retention.max_age_us;
-    while (s.deltas.size() > s.retention.max_entries ||
+    while (s.deltas.size() > s.retention.max_entries || s.bytes > s.retention.max_bytes ||
            (s.deltas.size() > s.retention.min_entries && s.deltas.front().time_us < oldest_kept_us)) {
+        s.bytes -= s.deltas.front().bytes;
         s.newest_pruned = Cursor{s.deltas.front().seq, std::move(s.deltas.front().delta_token)};
         s.deltas.pop_front();
     }

@@ -37,17 +37,22 @@ struct HistoryEntry {
     uint64_t version = 0;  // the store version the payload reflects
     std::string actor_id;
     base::TimeUs time_us = 0;
+    size_t bytes = 0;  // the payload's JSON text size, for the retention's byte bound
 };
 
 // Entries older than max_age_us are dropped only while more than min_entries remain; entries
-// beyond max_entries are always dropped, oldest first.
+// beyond max_entries, or beyond max_bytes of payload in all, are always dropped, oldest first.
+// The byte bound is what keeps one client's large values (1 MiB frames into a plugin's scope)
+// from making the host hold max_entries of them.
 struct Retention {
     size_t min_entries;
     size_t max_entries;
     base::TimeUs max_age_us;
+    size_t max_bytes;
 };
-inline constexpr Retention kLayersRetention{512, 2048, 300'000'000};
-inline constexpr Retention kStreamRetention{1, 32, 300'000'000};
+inline constexpr size_t kDefaultHistoryBytes = size_t(64) << 20;
+inline constexpr Retention kLayersRetention{512, 2048, 300'000'000, kDefaultHistoryBytes};
+inline constexpr Retention kStreamRetention{1, 32, 300'000'000, size_t(1) << 20};
 inline constexpr Retention kStateRetention = kLayersRetention;
 
 struct Replay {
@@ -80,6 +85,7 @@ public:
     std::vector<const HistoryEntry *> deltas(Topic topic) const;  // every retained delta, oldest first
     Cursor latest(Topic topic) const;                 // the newest frame's cursor (seq 0 at epoch start)
     size_t size(Topic topic) const;                   // deltas retained
+    size_t bytes(Topic topic) const { return state(topic).bytes; }  // their payloads' JSON text
     uint64_t epoch(Topic topic) const { return state(topic).epoch; }
 
 private:
@@ -90,7 +96,8 @@ private:
         std::deque<HistoryEntry> deltas;
         uint64_t next_seq = 1;
         std::optional<Cursor> newest_pruned;  // the last delta dropped by retention
-        Retention retention{0, 0, 0};
+        size_t bytes = 0;                     // sum of the retained deltas' bytes
+        Retention retention{0, 0, 0, 0};
     };
 
     std::string make_token(Topic topic, uint64_t epoch, uint64_t seq);

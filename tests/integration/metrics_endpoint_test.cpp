@@ -48,6 +48,14 @@ Samples scrape_until(uint16_t port, const std::string &key, double minimum) {
     return {};
 }
 
+// The next ack.state's payload, past the notifies before it.
+json::object next_ack(ControlClient &client) {
+    for (;;) {
+        json::object frame = client.next();
+        if (frame.at("type") == "ack.state") return payload(frame);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("GET /metrics: sessions, updates, frames, resumes, pixels and the audit log, counted") {
@@ -111,4 +119,35 @@ TEST_CASE("GET /metrics: sessions, updates, frames, resumes, pixels and the audi
     const double encoded = at(after, "scenehost_frames_encoded_total");
     CHECK((at(after, "scenehost_encode_seconds_count") == encoded ||
            at(after, "scenehost_encode_seconds_count") == encoded - 1));
+}
+
+TEST_CASE("a canvas beyond --max-canvas-pixels is refused with state.out_of_range, and counted") {
+    HostProcess host(host_args({"--max-canvas-pixels", "2073600"}));  // 1920 x 1080
+    ControlClient client(host.port());
+    client.handshake();
+    client.update("layer", "layer-1", "opacity", 0.5);  // a delta the resumable history keeps
+    CHECK(next_ack(client).at("status") == "accepted");
+    client.update("view", "main", "canvas_size", json::array{1920, 1080});
+    CHECK(next_ack(client).at("status") == "accepted");
+    client.update("view", "main", "canvas_size", json::array{1921, 1080});
+    const json::object refused = next_ack(client);
+    REQUIRE(refused.at("status") == "rejected");
+    CHECK(refused.at("error").at("code") == "state.out_of_range");
+    CHECK(refused.at("error").at("message") ==
+          "view.canvas_size 1921x1080 is 2074680 pixels; this host renders at most 2073600 (--max-canvas-pixels)");
+    CHECK(refused.at("error").at("details").at("maximum") == 2073600);
+    CHECK(refused.at("error").at("details").at("limit") == "canvas_pixels");
+    const Samples samples = scrape(host.port());
+    CHECK(at(samples, "scenehost_limit_refusals_total{limit=\"canvas_pixels\"}") == 1);
+    CHECK(at(samples, "scenehost_updates_rejected_total{code=\"state.out_of_range\"}") == 1);
+    CHECK(at(samples, "scenehost_history_bytes") > 0);
+
+    // The default: 8192 x 8192, the most the scene model allows, would take ~2 GiB; 4K is fine.
+    HostProcess defaults(host_args());
+    ControlClient other(defaults.port());
+    other.handshake();
+    other.update("view", "main", "canvas_size", json::array{8192, 8192});
+    CHECK(next_ack(other).at("error").at("code") == "state.out_of_range");
+    other.update("view", "main", "canvas_size", json::array{3840, 2160});
+    CHECK(next_ack(other).at("status") == "accepted");
 }

@@ -217,7 +217,8 @@ TEST_CASE("a client joining mid-stream starts at an IDR") {
 }
 
 TEST_CASE("a pixel client that stops reading does not hold up another: it loses frames up to an IDR") {
-    HostProcess host(host_args({"--socket-send-buffer-bytes", "8192"}));
+    // Not stalled for good: it reads again after the loop (the next case closes one that never does).
+    HostProcess host(host_args({"--socket-send-buffer-bytes", "8192", "--pixel-stall-s", "600"}));
     ControlClient control(host.port());
     control.handshake();
     PixelClient stalled(host.port(), "meta=1", 4096);
@@ -257,6 +258,38 @@ TEST_CASE("a pixel client that stops reading does not hold up another: it loses 
     }
     CHECK(gap);  // it really fell behind
     CHECK(reader_seqs.size() > got.size());
+}
+
+TEST_CASE("a pixel client that makes no progress is closed with 1013 and another keeps its frames, with no IDR per frame") {
+    HostProcess host(host_args({"--socket-send-buffer-bytes", "8192", "--pixel-stall-s", "1", "--keyframe-interval", "600"}));
+    ControlClient control(host.port());
+    control.handshake();
+    PixelClient stalled(host.port(), "meta=1", 4096);
+    PixelClient reader(host.port());
+    REQUIRE(reader.next().keyframe());
+    // Zooms for at least three stall timeouts; the reader follows every one of them.
+    const auto start = std::chrono::steady_clock::now();
+    uint64_t version = 0;
+    int keyframes = 0, frames = 0;
+    while (std::chrono::steady_clock::now() - start < std::chrono::seconds(3)) {
+        version = zoom(control, frames % 2 ? 0.9 : 1.1);
+        for (;;) {
+            const Pixels p = reader.next();
+            ++frames;
+            keyframes += p.keyframe() ? 1 : 0;
+            if (p.message.meta->versions.at("camera") >= version) break;
+        }
+    }
+    // The stalled client's lag forced no IDRs on the reader: only joins may have (one each), and the
+    // scheduled ones come every 600 frames.
+    INFO(frames << " frames, " << keyframes << " IDRs");
+    CHECK(keyframes <= 2 + frames / 600);
+    // What reached the stalled client before the host gave up on it, then the close.
+    uint16_t code = 0;
+    stalled.until_closed(code);
+    CHECK(code == 1013);
+    const auto samples = http_get(host.port(), "/metrics").second;
+    CHECK_THAT(samples, Catch::Contains("scenehost_pixel_clients_stalled_total 1\n"));
 }
 
 TEST_CASE("/pixels refuses an unknown query with 1008, and a host that does not render has no /pixels") {

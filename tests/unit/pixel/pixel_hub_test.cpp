@@ -1,6 +1,7 @@
 // The pixel fan-out: a client starts at an IDR and asks for one on joining; a client whose
-// connection is backed up loses frames up to the next IDR and never holds up the others; the
-// metadata block goes only to clients that asked for it.
+// connection is backed up loses frames up to the next IDR, never holds up the others and never
+// forces IDRs on them more than once per recovery interval; one that makes no progress is
+// closed; the metadata block goes only to clients that asked for it.
 #include <catch2/catch.hpp>
 #include <deque>
 #include <memory>
@@ -113,32 +114,86 @@ TEST_CASE("a joining client asks for an IDR and gets nothing before one") {
     CHECK(hub.client_count() == 0);
 }
 
-TEST_CASE("a backed-up client drops frames up to the next IDR and asks for one, the others get every frame") {
+TEST_CASE("a backed-up client drops frames up to the next IDR without forcing one, the others get every frame") {
     int requests = 0;
-    pixel::PixelHub hub(hub_clock(), [&] { ++requests; }, 2);
+    pixel::PixelHub hub(hub_clock(), [&] { ++requests; }, {.max_queued = 2});
     Client slow, fast;
     slow.handler = hub.on_connect(slow.connection, "");
     fast.handler = hub.on_connect(fast.connection, "");
     hub.publish(frame(1, true));
     std::vector<uint32_t> fast_got = seqs(fast.connection->drain());
     requests = 0;
-    for (uint64_t s = 2; s <= 6; ++s) {
+    for (uint64_t s = 2; s <= 30; ++s) {
         hub.publish(frame(s, false));
         for (uint32_t q : seqs(fast.connection->drain())) fast_got.push_back(q);
     }
-    CHECK(fast_got == std::vector<uint32_t>{1, 2, 3, 4, 5, 6});
-    // slow holds 1 and 2 (its limit), then drops 3 and asks for an IDR once per drop-out.
+    CHECK(fast_got.size() == 30);
+    CHECK(fast_got.back() == 30);
+    // slow holds 1 and 2 (its limit) and drops 3..30: its lag forces no IDR on everyone.
     CHECK(slow.connection->queue.size() == 2);
-    CHECK(requests == 1);
-    // It catches up on what it had; P-frames still wait for the IDR.
-    CHECK(seqs(slow.connection->drain()) == std::vector<uint32_t>{1, 2});
-    hub.publish(frame(7, false));
-    CHECK(slow.connection->queue.empty());
-    CHECK(seqs(fast.connection->drain()) == std::vector<uint32_t>{7});
-    hub.publish(frame(8, true));
-    hub.publish(frame(9, false));
-    CHECK(seqs(slow.connection->drain()) == std::vector<uint32_t>{8, 9});
-    CHECK(seqs(fast.connection->drain()) == std::vector<uint32_t>{8, 9});
+    CHECK(requests == 0);
+    CHECK(hub.stats().dropped == 28);
+    // The next scheduled IDR serves it.
+    hub.publish(frame(31, true));
+    CHECK(seqs(slow.connection->drain()) == std::vector<uint32_t>{1, 31});  // 2 was discarded for the IDR
+    hub.publish(frame(32, false));
+    CHECK(seqs(slow.connection->drain()) == std::vector<uint32_t>{32});
+    CHECK(seqs(fast.connection->drain()) == std::vector<uint32_t>{31, 32});
+    CHECK(requests == 0);
+}
+
+TEST_CASE("a client that caught up after lagging asks for one IDR, at most once per recovery interval") {
+    base::ManualClock clock(1'000'000);
+    int requests = 0;
+    pixel::PixelHub hub(clock, [&] { ++requests; }, {.max_queued = 2, .recovery_interval_us = 10'000'000});
+    Client slow;
+    slow.handler = hub.on_connect(slow.connection, "");
+    requests = 0;
+    auto lag_then_drain = [&](uint64_t first) {
+        hub.publish(frame(first, true));
+        for (uint64_t s = first + 1; s <= first + 5; ++s) hub.publish(frame(s, false));  // 2 fit, 4 dropped
+        slow.connection->drain();
+        slow.handler->on_drained();  // what the transport says when the queue has been written out
+    };
+    lag_then_drain(1);
+    CHECK(requests == 1);  // it would show a stale picture until the next scheduled IDR otherwise
+    CHECK(hub.stats().recoveries == 1);
+    clock.advance_us(9'000'000);
+    lag_then_drain(10);
+    CHECK(requests == 1);  // within the interval: waits for the scheduled IDR
+    clock.advance_us(1'000'000);
+    slow.handler->on_drained();
+    CHECK(requests == 2);  // still behind, the interval has passed
+    slow.handler->on_drained();
+    CHECK(requests == 2);  // nothing dropped since: nothing to recover
+}
+
+TEST_CASE("a client whose queue has not drained for the stall timeout is closed with 1013, the others go on") {
+    base::ManualClock clock(1'000'000);
+    pixel::PixelHub hub(clock, [] {}, {.max_queued = 2, .stall_timeout_us = 10'000'000});
+    Client stuck, reader;
+    stuck.handler = hub.on_connect(stuck.connection, "");
+    reader.handler = hub.on_connect(reader.connection, "");
+    for (uint64_t s = 1; s <= 20; ++s) {
+        clock.advance_us(1'000'000);
+        hub.publish(frame(s, s % 5 == 1));
+        reader.connection->drain();
+        reader.handler->on_drained();
+        if (s <= 10) CHECK_FALSE(stuck.connection->closed.has_value());
+    }
+    REQUIRE(stuck.connection->closed.has_value());
+    CHECK(*stuck.connection->closed == transport::CloseCode::try_again_later);
+    CHECK_THAT(stuck.connection->reason, Catch::Contains("no progress"));
+    CHECK_FALSE(reader.connection->closed.has_value());
+    CHECK(hub.stats().stalled == 1);  // once, though it stays registered until on_closed
+    stuck.handler->on_closed();
+    CHECK(hub.client_count() == 1);
+    // A client with an empty queue (waiting for an IDR, or idle) is never stalled.
+    Client idle;
+    idle.handler = hub.on_connect(idle.connection, "");
+    clock.advance_us(60'000'000);
+    hub.publish(frame(21, false));
+    CHECK_FALSE(idle.connection->closed.has_value());
 }
 
 TEST_CASE("hold_until_keyframe: every client gets nothing more until the next IDR") {
@@ -158,7 +213,7 @@ TEST_CASE("hold_until_keyframe: every client gets nothing more until the next ID
 }
 
 TEST_CASE("an IDR replaces what a backed-up client still has waiting, except the message being written") {
-    pixel::PixelHub hub(hub_clock(), [] {}, 3);
+    pixel::PixelHub hub(hub_clock(), [] {}, {.max_queued = 3});
     Client c;
     c.handler = hub.on_connect(c.connection, "");
     for (uint64_t s = 1; s <= 3; ++s) hub.publish(frame(s, s == 1));

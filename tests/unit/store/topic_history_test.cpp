@@ -26,7 +26,7 @@ bool malformed(const store::ReplayResult &r) { return std::holds_alternative<sto
 
 struct Fixture {
     base::ManualClock clock;
-    store::ResumableHistory history{clock, {3, 5, 10 * kSecond}, {1, 2, 10 * kSecond}};
+    store::ResumableHistory history{clock, {3, 5, 10 * kSecond, 1 << 20}, {1, 2, 10 * kSecond, 1 << 20}};
     std::vector<store::Cursor> cursors;
 
     void deltas(int count) {
@@ -163,4 +163,23 @@ TEST_CASE("notify.stream keeps only its small ring") {
     CHECK(f.history.size(Topic::stream) == 2);
     CHECK(replayed_seqs(f.history.replay_since(Topic::stream, stream[1].delta_token)) == std::vector<uint64_t>{3, 4});
     CHECK(needs_baseline(f.history.replay_since(Topic::stream, stream[0].delta_token)));
+}
+
+TEST_CASE("the deltas kept never exceed max_bytes, even below min_entries") {
+    base::ManualClock clock;
+    // Layers: 10 entries guaranteed by age, but at most 1000 bytes of payload.
+    store::ResumableHistory history{clock, {10, 100, 10 * kSecond, 1000}, {1, 2, 10 * kSecond, 1000}};
+    const std::string big(290, 'x');  // {"v":"xx…"} is 298 bytes
+    std::vector<store::Cursor> cursors;
+    for (int i = 0; i < 5; ++i) cursors.push_back(history.apply_delta(Topic::layers, boost::json::object{{"v", big}}, 1, "a"));
+    CHECK(history.size(Topic::layers) == 3);  // 3 x 298 <= 1000 < 4 x 298
+    CHECK(history.bytes(Topic::layers) == 3 * 298);
+    CHECK(needs_baseline(history.replay_since(Topic::layers, cursors[0].delta_token)));
+    CHECK(replayed_seqs(history.replay_since(Topic::layers, cursors[1].delta_token)) == std::vector<uint64_t>{3, 4, 5});
+    // One delta larger than the whole bound is not kept: a resume before it needs a baseline.
+    const auto huge = history.apply_delta(Topic::layers, boost::json::object{{"v", std::string(2000, 'y')}}, 1, "a");
+    CHECK(history.size(Topic::layers) == 0);
+    CHECK(history.bytes(Topic::layers) == 0);
+    CHECK(needs_baseline(history.replay_since(Topic::layers, cursors[4].delta_token)));
+    CHECK(replayed_seqs(history.replay_since(Topic::layers, huge.delta_token)).empty());
 }
