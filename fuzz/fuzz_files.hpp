@@ -1,6 +1,7 @@
 // For the fuzz targets whose parser reads files (config, .npy, TIFF, OME-Zarr): one scratch
-// directory per process on tmpfs, emptied before each input, so every input starts from nothing
-// and a run never touches the repository or the disk.
+// directory per process under TMPDIR (fuzz/run.sh points it at tmpfs and removes it after the
+// run, crashed processes' directories included), emptied before each input, so every input
+// starts from nothing and a run never touches the repository.
 #pragma once
 
 #include <unistd.h>
@@ -33,9 +34,7 @@ public:
 
 private:
     ScratchDir() {
-        // /dev/shm is tmpfs on Debian; TMPDIR otherwise (the run must still work, only slower).
-        const fs::path base = fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-        std::string pattern = (base / "scenehost-fuzz-XXXXXX").string();
+        std::string pattern = (fs::temp_directory_path() / "scenehost-fuzz-XXXXXX").string();
         if (::mkdtemp(pattern.data()) == nullptr) std::abort();  // no scratch space: the run cannot start
         path_ = pattern;
     }

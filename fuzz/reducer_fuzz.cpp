@@ -44,6 +44,8 @@ constexpr std::string_view kScene = R"({"layers": [
   {"id": "mask", "shape": [16, 24], "dtype": "uint8"}],
  "canvas_size": [320, 240]})";
 
+// An input applies at most this many intents: longer sequences seldom reach new state, and every
+// line costs a reducer call, an audit line and the notify frames of two sessions.
 constexpr size_t kMaxLines = 32;
 
 // A session as the broadcaster sees it; what it is sent was validated by the builder already.

@@ -14,7 +14,7 @@ jobs=${SCENEHOST_FUZZ_JOBS:-$(nproc)}
 # Every target, and the dictionary it fuzzes with (- for none).
 targets=(client_frame:protocol hello:protocol pixel_frame:- config_file:config_file npy:npy tiff:tiff zarr:zarr
          reducer:reducer)
-# Built but not run: the shipped reducers still crash on known inputs (fuzz/crashes/reducer/,
+# Built but not run: the host still crashes on known reducer inputs (fuzz/crashes/reducer/,
 # docs/fuzzing.md). Remove a name here once its crashes are fixed; its reproducers then run first.
 skipped=(reducer)
 
@@ -24,6 +24,12 @@ cmake --build "$build" -j "$jobs" --target scenehost_fuzz
 echo "fuzz build: $((SECONDS - build_start)) s"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/scenehost-fuzz-run.XXXXXX")
+# The targets that read files write each input under TMPDIR: tmpfs when there is one.
+scratch_base=/dev/shm
+[[ -d $scratch_base ]] || scratch_base=$work
+scratch=$(mktemp -d "$scratch_base/scenehost-fuzz-scratch.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR=$scratch
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 rows=()
 failed=0
