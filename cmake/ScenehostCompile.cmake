@@ -1,8 +1,25 @@
 # Warnings and sanitizers for scenehost's own targets (never applied to third-party code).
+# The warning flags are ones GCC and clang both know, so the clang fuzz build keeps them all.
+
+if(SCENEHOST_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang" OR NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "SCENEHOST_FUZZ needs clang for libFuzzer (CC=clang CXX=clang++), not "
+      "${CMAKE_C_COMPILER_ID} / ${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  if(NOT SCENEHOST_SANITIZE STREQUAL "")
+    message(FATAL_ERROR "SCENEHOST_FUZZ brings its own sanitizers (address+undefined); leave SCENEHOST_SANITIZE empty")
+  endif()
+endif()
 
 function(scenehost_target_defaults target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
-  if(SCENEHOST_SANITIZE STREQUAL "address")
+  if(SCENEHOST_FUZZ)
+    # Coverage for libFuzzer in every library and plugin; only the targets link libFuzzer itself
+    # (fuzz/CMakeLists.txt), with -fsanitize=fuzzer.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined
+      -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  elseif(SCENEHOST_SANITIZE STREQUAL "address")
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   elseif(SCENEHOST_SANITIZE STREQUAL "thread")

@@ -10,7 +10,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/ScenehostPlugin.cmake)
 # non-sanitized builds insist on no undefined symbols.
 function(scenehost_plugin_project_defaults target)
   scenehost_target_defaults(${target})
-  if(NOT SCENEHOST_SANITIZE STREQUAL "")
+  if(NOT SCENEHOST_SANITIZE STREQUAL "" OR SCENEHOST_FUZZ)
     set_target_properties(${target} PROPERTIES SCENEHOST_ALLOW_UNDEFINED ON)
   endif()
 endfunction()

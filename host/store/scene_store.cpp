@@ -65,8 +65,10 @@ PendingApply SceneStore::replace_plan(std::string_view scope, std::span<const Wr
     const base::TimeUs now = clock_.now_us();
     for (const auto &[target, keys] : s->second.targets) {
         for (const auto &[key, record] : keys) {
-            const bool kept = std::any_of(writes.begin(), writes.end(),
-                                          [&](const Write &w) { return w.target == target && w.key == key; });
+            // Init-captures: clang 14 cannot capture structured bindings (P1091, C++20).
+            const bool kept = std::any_of(writes.begin(), writes.end(), [&target = target, &key = key](const Write &w) {
+                return w.target == target && w.key == key;
+            });
             if (kept) continue;
             pending.changes.changes.push_back(Change{PropertyKey{pending.changes.scope, target, key}, record.value,
                                                      nullptr, ++version, origin.actor_id, origin.origin, now, true});
