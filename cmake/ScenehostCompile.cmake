@@ -15,7 +15,7 @@ function(scenehost_target_defaults target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
   if(SCENEHOST_FUZZ)
     # Coverage for libFuzzer in every library and plugin; only the targets link libFuzzer itself
-    # (fuzz/CMakeLists.txt), with -fsanitize=fuzzer.
+    # (tests/fuzz/CMakeLists.txt), with -fsanitize=fuzzer.
     target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined
       -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)

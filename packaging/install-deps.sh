@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config
-  # the fuzz targets (fuzz/run.sh): clang 14 and its libFuzzer and sanitizer runtimes
+  # the fuzz targets (tests/fuzz/run.sh): clang 14 and its libFuzzer and sanitizer runtimes
   clang libclang-rt-14-dev
   # Boost 1.81 only: headers (Beast, Asio, DLL) plus the compiled JSON library
   libboost1.81-dev libboost-json1.81-dev

@@ -24,4 +24,4 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:ha
 # Every fuzz target for 15 s (reducer is skipped until its known crashes are fixed): under 8
 # minutes on 2 cores with an empty ccache. The clang build is 10.4 CPU-minutes (623 s measured
 # at -j1), so about 5.5 minutes at -j2; the 7 runs and their replays about 2 more.
-SCENEHOST_FUZZ_BUILD_DIR="$build-fuzz" SCENEHOST_FUZZ_JOBS="$jobs" bash fuzz/run.sh 15
+SCENEHOST_FUZZ_BUILD_DIR="$build-fuzz" SCENEHOST_FUZZ_JOBS="$jobs" bash tests/fuzz/run.sh 15

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (SCENEHOST_FUZZ=ON, clang, its own build directory) and runs each
-# for SECONDS (default 30): first over its committed reproducers (fuzz/crashes/<name>/, a
-# regression run), then fuzzing from a temporary copy of its seeds (fuzz/corpus/<name>/, so a run
+# for SECONDS (default 30): first over its committed reproducers (tests/fuzz/crashes/<name>/, a
+# regression run), then fuzzing from a temporary copy of its seeds (tests/fuzz/corpus/<name>/, so a run
 # never grows the repository). Prints target / execs / result and exits 1 when any target
 # crashed, naming the reproducer. docs/fuzzing.md says how to run one target and add one.
-#   fuzz/run.sh [SECONDS]     environment: SCENEHOST_FUZZ_BUILD_DIR (build-fuzz), SCENEHOST_FUZZ_JOBS (nproc)
+#   tests/fuzz/run.sh [SECONDS]     environment: SCENEHOST_FUZZ_BUILD_DIR (build-fuzz), SCENEHOST_FUZZ_JOBS (nproc)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 seconds=${1:-30}
 build=${SCENEHOST_FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${SCENEHOST_FUZZ_JOBS:-$(nproc)}
@@ -14,9 +14,9 @@ jobs=${SCENEHOST_FUZZ_JOBS:-$(nproc)}
 # Every target, and the dictionary it fuzzes with (- for none).
 targets=(client_frame:protocol hello:protocol pixel_frame:- config_file:config_file npy:npy tiff:tiff zarr:zarr
          reducer:reducer)
-# Built but not run: the host still crashes on known reducer inputs (fuzz/crashes/reducer/,
-# docs/fuzzing.md). Remove a name here once its crashes are fixed; its reproducers then run first.
-skipped=(reducer)
+# Built but not run: a target that still crashes on a known input while it is being fixed
+# (docs/fuzzing.md). Its reproducers run first again once it leaves this list.
+skipped=()
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCENEHOST_FUZZ=ON >/dev/null
 build_start=$SECONDS
@@ -42,15 +42,15 @@ for entry in "${targets[@]}"; do
   binary=$build/bin/${name}_fuzz
   log=$work/$name.log
   options=(-timeout=5 -rss_limit_mb=2048 -print_final_stats=1 "-artifact_prefix=$work/$name-")
-  [[ $dict != - ]] && options+=("-dict=fuzz/dict/$dict.dict")
+  [[ $dict != - ]] && options+=("-dict=tests/fuzz/dict/$dict.dict")
   result=ok
-  if [[ -d fuzz/crashes/$name ]] && compgen -G "fuzz/crashes/$name/*" >/dev/null; then
-    if ! "$binary" "${options[@]}" fuzz/crashes/$name/* >"$log.regression" 2>&1; then
+  if [[ -d tests/fuzz/crashes/$name ]] && compgen -G "tests/fuzz/crashes/$name/*" >/dev/null; then
+    if ! "$binary" "${options[@]}" tests/fuzz/crashes/$name/* >"$log.regression" 2>&1; then
       result="REGRESSION: a committed reproducer crashes, see $log.regression"
     fi
   fi
   mkdir -p "$work/corpus/$name"
-  cp -r fuzz/corpus/$name/. "$work/corpus/$name/"
+  cp -r tests/fuzz/corpus/$name/. "$work/corpus/$name/"
   if [[ $result == ok ]] && ! "$binary" "${options[@]}" -max_total_time="$seconds" "$work/corpus/$name" >"$log" 2>&1; then
     artifact=$(grep -o "Test unit written to [^ ]*" "$log" | tail -1 | sed 's/Test unit written to //')
     result="CRASH: reproducer ${artifact:-not written}, log $log"
@@ -68,6 +68,6 @@ done
 if [[ $failed == 0 ]]; then
   rm -rf "$work"
 else
-  echo "kept $work: the logs and reproducers above (fuzz/crashes/<target>/ is where a reproducer is committed)"
+  echo "kept $work: the logs and reproducers above (tests/fuzz/crashes/<target>/ is where a reproducer is committed)"
 fi
 exit $failed

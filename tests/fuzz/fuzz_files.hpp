@@ -1,5 +1,5 @@
 // For the fuzz targets whose parser reads files (config, .npy, TIFF, OME-Zarr): one scratch
-// directory per process under TMPDIR (fuzz/run.sh points it at tmpfs and removes it after the
+// directory per process under TMPDIR (tests/fuzz/run.sh points it at tmpfs and removes it after the
 // run, crashed processes' directories included), emptied before each input, so every input
 // starts from nothing and a run never touches the repository.
 #pragma once

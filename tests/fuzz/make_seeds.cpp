@@ -1,7 +1,7 @@
-// Writes the generated seeds of fuzz/corpus/ with the project's own test-data writers (the
+// Writes the generated seeds of tests/fuzz/corpus/ with the project's own test-data writers (the
 // protocol tests' sample frames, pack_pixel_message, the data tests' .npy, TIFF and OME-Zarr
 // writers); the other seeds are hand-made text. Not part of the build; from the repository root:
-//   g++ -std=c++20 -Ihost -Itests fuzz/make_seeds.cpp host/protocol/frame_type.cpp \
+//   g++ -std=c++20 -Ihost -Itests tests/fuzz/make_seeds.cpp host/protocol/frame_type.cpp \
 //     host/protocol/pixel_frame.cpp host/base/assert.cpp -lboost_json -lfmt -ltiff -lblosc -lz \
 //     -o /tmp/make_seeds && /tmp/make_seeds   # SCENEHOST_CORPUS=<dir> writes elsewhere
 #define CATCH_CONFIG_MAIN
@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 // Where Catch leaves the command line alone: the corpus directory is SCENEHOST_CORPUS.
 fs::path corpus() {
     const char *dir = std::getenv("SCENEHOST_CORPUS");
-    return dir != nullptr ? fs::path(dir) : fs::path("fuzz/corpus");
+    return dir != nullptr ? fs::path(dir) : fs::path("tests/fuzz/corpus");
 }
 
 std::string ramp(size_t bytes) {
