@@ -44,13 +44,18 @@ public:
     }
 };
 
-// A listener on 127.0.0.1:0 running on its own thread; stops when destroyed.
+// A listener on 127.0.0.1:0 running on its own thread; stops when destroyed. /metrics answers
+// kMetricsText.
+const std::string kMetricsText = "scenehost_test_total 1\n";
+
 class Server {
 public:
-    explicit Server(transport::TransportConfig config, const transport::StaticFiles *web = nullptr) {
+    explicit Server(transport::TransportConfig config, const transport::StaticFiles *web = nullptr,
+                    size_t max_connections = 1024)
+        : gate_(max_connections) {
         config.address = "127.0.0.1";
         config.port = 0;
-        listener_.emplace(io_, config, endpoint_, nullptr, web);
+        listener_.emplace(io_, config, gate_, counters_, endpoint_, nullptr, web, &metrics_);
         port_ = listener_->local_endpoint().port();
         listener_->start();
         thread_ = std::thread([this] { io_.run(); });
@@ -61,8 +66,13 @@ public:
         thread_.join();
     }
     uint16_t port() const { return port_; }
+    const transport::ConnectionGate &gate() const { return gate_; }
+    transport::TransportMetrics &counters() { return counters_; }
 
 private:
+    transport::ConnectionGate gate_;  // before io_: the connections its handlers own go with it
+    transport::TransportMetrics counters_;
+    transport::MetricsText metrics_ = [] { return kMetricsText; };
     boost::asio::io_context io_;
     EchoEndpoint endpoint_;
     std::optional<transport::Listener> listener_;
@@ -180,7 +190,9 @@ TEST_CASE("TLS files that cannot be read are a start-up error naming the file") 
     config.tls = transport::TlsConfig{"/no/such/cert.pem", "/no/such/key.pem"};
     boost::asio::io_context io;
     EchoEndpoint endpoint;
-    CHECK_THROWS_WITH(transport::Listener(io, config, endpoint), Catch::Contains("/no/such/cert.pem"));
+    transport::ConnectionGate gate(1);
+    transport::TransportMetrics counters;
+    CHECK_THROWS_WITH(transport::Listener(io, config, gate, counters, endpoint), Catch::Contains("/no/such/cert.pem"));
 }
 
 TEST_CASE("a send queue over its byte bound closes the connection with 1013") {
