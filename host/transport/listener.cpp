@@ -72,9 +72,16 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
             socket.set_option(net::socket_base::send_buffer_size(context.config.socket_send_buffer_bytes), ignored);
         }
         std::optional<ConnectionTicket> ticket = gate.admit();
+        // Logged once per streak, like failed accepts: a flood must not flood the log too.
         if (!ticket) {
             context.counters.connections_refused.inc();
-            spdlog::info("{}: refused, {} connections are open (--max-connections)", peer, gate.limit());
+            if (refusals_in_streak++ == 0) {
+                spdlog::warn("{}: refused with 503, and so is every connection until one of the {} open closes "
+                             "(--max-connections)", peer, gate.limit());
+            }
+        } else if (refusals_in_streak > 0) {
+            spdlog::info("admitting connections again after {} refused", refusals_in_streak);
+            refusals_in_streak = 0;
         }
         if (tls) {
             using Tls = beast::ssl_stream<beast::tcp_stream>;
@@ -118,6 +125,7 @@ struct Listener::State : std::enable_shared_from_this<Listener::State> {
     net::steady_timer retry_timer;
     std::chrono::milliseconds retry_delay{0};  // 0: the last accept succeeded
     uint64_t failures_in_streak = 0;
+    uint64_t refusals_in_streak = 0;
     std::optional<ssl::context> tls;
 };
 

@@ -1,31 +1,17 @@
-// The handshake key check (base64 of exactly 16 bytes, in the one canonical spelling) and the
-// scanner of client frames (RFC 6455 §5.2 framing).
+// The handshake key check (base64 of exactly 16 bytes) and the scanner of client frames
+// (RFC 6455 §5.2 framing).
 #include "transport/rfc6455.hpp"
 
 #include <algorithm>
+#include <iterator>
+
+#include "base/base64.hpp"
 
 namespace scenehost::transport {
-namespace {
-
-// The value of a base64 digit (RFC 4648 §4), or -1.
-int base64_digit(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-}  // namespace
 
 bool is_valid_websocket_key(std::string_view key) {
-    // 16 bytes are 128 bits: 21 digits of 6 bits and a 22nd with 2, then two pads.
-    if (key.size() != 24 || key.substr(22) != "==") return false;
-    for (size_t i = 0; i < 22; ++i) {
-        if (base64_digit(key[i]) < 0) return false;
-    }
-    return (base64_digit(key[21]) & 0x0f) == 0;  // its low 4 bits would be a 17th byte
+    const auto bytes = base::decode_base64(key);
+    return bytes.has_value() && bytes->size() == 16;
 }
 
 size_t ClientFrameScanner::scan(uint8_t *data, size_t size) {

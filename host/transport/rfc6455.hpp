@@ -9,7 +9,7 @@
 namespace scenehost::transport {
 
 // Whether `key` (a Sec-WebSocket-Key value) is the base64 of 16 bytes, as §4.2.1 item 5
-// requires: 22 base64 characters, the last carrying no bits past the 128th, then "==".
+// requires.
 bool is_valid_websocket_key(std::string_view key);
 
 // A close code no part of §7.4.2 defines: 5000 and above (the 16-bit field's rest). Beast

@@ -160,8 +160,7 @@ private:
         writing_ = true;
         queue_.mark_front_in_flight();
         ws_.binary(queue_.front().binary);
-        arm_deadline(config_.write_timeout, fmt::format("a {}-byte {} message", queue_.front().text->size(),
-                                                        queue_.front().binary ? "binary" : "text"));
+        arm_deadline(config_.write_timeout);
         ws_.async_write(boost::asio::buffer(*queue_.front().text),
                         [self = this->shared_from_this()](beast::error_code error, size_t) { self->on_write(error); });
     }
@@ -182,7 +181,7 @@ private:
     void do_close() {
         if (close_sent_) return;
         close_sent_ = true;
-        arm_deadline(config_.close_timeout, "the close handshake");
+        arm_deadline(config_.close_timeout);
         ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code error) {
             if (error) spdlog::debug("{} {}: close: {}", self->name_, self->peer_, error.message());
             self->finish();
@@ -200,17 +199,17 @@ private:
         }
     }
 
-    // When what is pending (a write, the close handshake) has not completed within `timeout`,
-    // closes the TCP connection: the pending operations then fail and finish() follows.
-    void arm_deadline(std::chrono::milliseconds timeout, std::string pending) {
+    // When what is pending (the write of the front frame, else the close handshake) has not
+    // completed within `timeout`, closes the TCP connection: the pending operations then fail
+    // and finish() follows.
+    void arm_deadline(std::chrono::milliseconds timeout) {
         const uint64_t armed = ++deadline_armed_;
         deadline_.expires_after(timeout);
-        deadline_.async_wait([weak = this->weak_from_this(), armed, timeout, pending = std::move(pending)](
-                                 beast::error_code error) {
+        deadline_.async_wait([weak = this->weak_from_this(), armed, timeout](beast::error_code error) {
             const auto self = weak.lock();
             // A newer arm or a disarm supersedes this wait even when it had already fired.
             if (error || !self || self->deadline_armed_ != armed || self->closed_) return;
-            self->on_deadline(timeout, pending);
+            self->on_deadline(timeout);
         });
     }
 
@@ -219,7 +218,11 @@ private:
         deadline_.cancel();
     }
 
-    void on_deadline(std::chrono::milliseconds timeout, const std::string &pending) {
+    void on_deadline(std::chrono::milliseconds timeout) {
+        // The frame in flight stays at the queue's front until its write completes.
+        const std::string pending = writing_ ? fmt::format("the write of a {}-byte {} message", queue_.front().text->size(),
+                                                           queue_.front().binary ? "binary" : "text")
+                                             : std::string("the close handshake");
         if (writing_) counters_.write_timeouts.inc();
         spdlog::info("{} {}: {} not done within {} ms ({} messages, {} bytes queued): closing the TCP connection",
                      name_, peer_, pending, timeout.count(), queue_.size(), queue_.queued_bytes());

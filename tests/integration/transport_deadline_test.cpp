@@ -1,11 +1,13 @@
-// No client can pin a connection: a write that does not complete within the write timeout
-// ends it, so does a close handshake or a teardown past the close timeout, even behind a stuck
+// No client can pin a connection: a write (WebSocket or HTTP) that does not complete within the
+// write timeout ends it, so does a close handshake or a teardown past the close timeout, even behind a stuck
 // write; and a listener out of file descriptors backs off instead of spinning on accept.
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fcntl.h>
+#include <filesystem>
+#include <fstream>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -62,6 +64,21 @@ TEST_CASE("a client that stops reading loses its TCP connection after the write 
     CHECK(std::get<Closed>(end).error != boost::beast::websocket::error::closed);  // TCP closed, no close frame
 }
 
+TEST_CASE("an HTTP client that stops reading a large response loses its connection after the write timeout") {
+    namespace fs = std::filesystem;
+    const fs::path root = fs::temp_directory_path() / ("scenehost-deadline-web-" + std::to_string(getpid()));
+    fs::create_directories(root);
+    std::ofstream(root / "big.js") << std::string(8 << 20, 'x');
+    const transport::StaticFiles web(root);
+    const transport::TransportConfig config = small_buffers();
+    Server server(config, &web);
+    test::RawConnection client(server.port(), 4096);
+    client.send("GET /big.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");  // 8 MiB the client does not read
+    CHECK(test::eventually([&] { return server.counters().write_timeouts.value() == 1 && server.gate().open() == 0; },
+                           config.write_timeout + 2s));
+    fs::remove_all(root);
+}
+
 TEST_CASE("a 1013 close behind a stuck write still ends within the write timeout and the close timeout") {
     transport::TransportConfig config = small_buffers();
     config.send_queue_bytes = 256 * 1024;  // the flood overflows it: close(1013) while a write is stuck
@@ -99,7 +116,7 @@ TEST_CASE("a client that sends a close and then keeps TCP open is dropped within
 
 // In a child process (its file descriptor limit is its own): a listener whose accepts fail
 // with EMFILE for a second, then succeed once descriptors are free again. The child reports
-// "<failed accepts while out of descriptors> <connections open after>".
+// "<client connected: 1> <failed accepts while out of descriptors> <connections open after>".
 TEST_CASE("accepting out of file descriptors backs off instead of spinning, and recovers") {
     int report[2];
     REQUIRE(pipe(report) == 0);

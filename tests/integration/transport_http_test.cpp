@@ -49,6 +49,15 @@ RawConnection::Received exchange(uint16_t port, const std::string &request) {
     return connection.read_until_closed();
 }
 
+// The one response in `received`, which starts with `status_line`; the host closed after it.
+Response only_response(const RawConnection::Received &received, const std::string &status_line) {
+    CHECK(received.closed);
+    CHECK_THAT(received.bytes, Catch::StartsWith(status_line + "\r\n"));
+    auto responses = parse_responses(received.bytes, {false});
+    REQUIRE(responses.size() == 1);
+    return std::move(responses[0]);
+}
+
 uint64_t errors_counted(Server &server, const std::string &status) {
     return server.counters().http_errors.with({status}).value();
 }
@@ -111,13 +120,10 @@ TEST_CASE("HEAD of an unknown path is a 404 without a body") {
 
 TEST_CASE("an HTTP/1.1 request without Host gets 400 and the connection closes, HTTP/1.0 needs none") {
     Server server({});
-    const auto received = exchange(server.port(), "GET /healthz HTTP/1.1\r\n\r\n");
-    CHECK(received.closed);
-    const auto responses = parse_responses(received.bytes, {false});
-    REQUIRE(responses.size() == 1);
-    CHECK_THAT(received.bytes, Catch::StartsWith("HTTP/1.1 400 Bad Request\r\n"));
-    CHECK(responses[0].body() == "an HTTP/1.1 request needs a Host header field (RFC 9112 section 3.2)\n");
-    CHECK_FALSE(responses[0].keep_alive());
+    const auto response = only_response(exchange(server.port(), "GET /healthz HTTP/1.1\r\n\r\n"),
+                                        "HTTP/1.1 400 Bad Request");
+    CHECK(response.body() == "an HTTP/1.1 request needs a Host header field (RFC 9112 section 3.2)\n");
+    CHECK_FALSE(response.keep_alive());
     const auto old = exchange(server.port(), "GET /healthz HTTP/1.0\r\n\r\n");
     CHECK_THAT(old.bytes, Catch::StartsWith("HTTP/1.0 200 OK\r\n") && Catch::EndsWith("\r\n\r\nok\n"));
     CHECK(errors_counted(server, "400") == 1);
@@ -125,41 +131,32 @@ TEST_CASE("an HTTP/1.1 request without Host gets 400 and the connection closes, 
 
 TEST_CASE("a malformed request gets 400 with the reason, then the connection closes") {
     Server server({});
-    const auto received = exchange(server.port(), "garbage\r\n\r\n");
-    CHECK(received.closed);
-    CHECK_THAT(received.bytes, Catch::StartsWith("HTTP/1.1 400 Bad Request\r\n"));
-    const auto responses = parse_responses(received.bytes, {false});
-    REQUIRE(responses.size() == 1);
-    CHECK_THAT(responses[0].body(), Catch::StartsWith("malformed request: "));
-    CHECK(responses[0][http::field::connection] == "close");
+    const auto response = only_response(exchange(server.port(), "garbage\r\n\r\n"), "HTTP/1.1 400 Bad Request");
+    CHECK_THAT(response.body(), Catch::StartsWith("malformed request: "));
+    CHECK(response[http::field::connection] == "close");
 }
 
 TEST_CASE("a header over the limit gets 431, a body over it 413") {
     Server server({});
     SECTION("a 64 KiB header field") {
-        const auto received = exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " +
-                                                          std::string(64 * 1024, 'a') + "\r\n\r\n");
-        CHECK(received.closed);
-        CHECK_THAT(received.bytes, Catch::StartsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
-        const auto responses = parse_responses(received.bytes, {false});
-        CHECK(responses.at(0).body() == "the request header is over 16384 bytes\n");
+        const auto response = only_response(exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " +
+                                                                        std::string(64 * 1024, 'a') + "\r\n\r\n"),
+                                            "HTTP/1.1 431 Request Header Fields Too Large");
+        CHECK(response.body() == "the request header is over 16384 bytes\n");
         CHECK(errors_counted(server, "431") == 1);
     }
     SECTION("a 1 MiB POST") {
-        const auto received = exchange(server.port(), "POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
-                                                          std::to_string(1 << 20) + "\r\n\r\n" +
-                                                          std::string(1 << 20, 'a'));
-        CHECK(received.closed);
-        CHECK_THAT(received.bytes, Catch::StartsWith("HTTP/1.1 413 Payload Too Large\r\n"));
-        const auto responses = parse_responses(received.bytes, {false});
-        CHECK(responses.at(0).body() == "the request body is over 16384 bytes\n");
+        const std::string post = "POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                                 std::to_string(1 << 20) + "\r\n\r\n" + std::string(1 << 20, 'a');
+        const auto response = only_response(exchange(server.port(), post), "HTTP/1.1 413 Payload Too Large");
+        CHECK(response.body() == "the request body is over 16384 bytes\n");
         CHECK(errors_counted(server, "413") == 1);
     }
 }
 
 TEST_CASE("an upgrade with a key that is not base64 of 16 bytes gets 400, another version 426") {
     Server server({});
-    for (const std::string key : {"short", "dGhlIHNhbXBsZSBub25jZQ", "AAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAB==",
+    for (const std::string key : {"short", "dGhlIHNhbXBsZSBub25jZQ", "AAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAA===",
                                   "AAAAAAAAAAAAAAAAAAAA!A=="}) {
         INFO("key " << key);
         RawConnection client(server.port());
@@ -185,13 +182,10 @@ TEST_CASE("past --max-connections a connection gets 503 with Retry-After and the
     std::optional<test::WsClient> first(std::in_place, server.port());
     test::WsClient second(server.port());
     REQUIRE(test::eventually([&] { return server.gate().open() == 2; }, std::chrono::seconds(2)));
-    const auto refused = exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-    CHECK(refused.closed);
-    CHECK_THAT(refused.bytes, Catch::StartsWith("HTTP/1.1 503 Service Unavailable\r\n"));
-    const auto responses = parse_responses(refused.bytes, {false});
-    REQUIRE(responses.size() == 1);
-    CHECK(responses[0][http::field::retry_after] == "1");
-    CHECK(responses[0].body() == "scenehost: connection limit (2) reached; try again later\n");
+    const auto refused = only_response(exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+                                       "HTTP/1.1 503 Service Unavailable");
+    CHECK(refused[http::field::retry_after] == "1");
+    CHECK(refused.body() == "scenehost: connection limit (2) reached; try again later\n");
     CHECK(server.counters().connections_refused.value() == 1);
     CHECK(errors_counted(server, "503") == 1);
     // An upgrade is refused the same way, before it is read.
