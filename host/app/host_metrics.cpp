@@ -28,6 +28,21 @@ void register_host_metrics(metrics::Registry &registry, const HostParts &parts) 
                                                            history.bytes(store::Topic::state));
                             });
 
+    const transport::ConnectionGate &connections = parts.connections;
+    registry.gauge_callback("scenehost_connections", "Open TCP connections, HTTP and WebSocket, across every listener",
+                            [&connections] { return static_cast<double>(connections.open()); });
+    const transport::TransportMetrics &transport = parts.transport;
+    registry.attach("scenehost_connections_refused_total",
+                    "Connections refused with 503 because --max-connections were open", transport.connections_refused);
+    registry.attach("scenehost_accept_failures_total",
+                    "Accepts that failed (out of file descriptors, or memory), each retried after a pause",
+                    transport.accept_failures);
+    registry.attach("scenehost_write_timeouts_total",
+                    "Connections closed because one write did not complete within --write-timeout-s",
+                    transport.write_timeouts);
+    registry.attach("scenehost_http_errors_total", "HTTP answers with a status of 400 or more, by status",
+                    transport.http_errors);
+
     const store::AuditLog &audit = parts.audit;
     registry.counter_callback("scenehost_audit_written_bytes_total", "Bytes appended to the audit log",
                               [&audit] { return static_cast<double>(audit.bytes_written()); });

@@ -9,6 +9,8 @@
 #include "render/render_worker.hpp"
 #include "session/control_plane.hpp"
 #include "store/audit_log.hpp"
+#include "transport/connection_gate.hpp"
+#include "transport/transport_metrics.hpp"
 
 namespace scenehost::app {
 
@@ -21,6 +23,8 @@ struct HostParts {
     const render::RenderWorker *renderer;
     const pixel::EncodePipeline *pipeline;
     const pixel::PixelHub *pixels;
+    const transport::ConnectionGate &connections;
+    const transport::TransportMetrics &transport;
 };
 
 void register_host_metrics(metrics::Registry &registry, const HostParts &parts);

@@ -11,6 +11,7 @@
 #include <boost/json/serialize.hpp>
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -207,6 +208,7 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
     transport_config.max_frame_bytes = options.max_frame_bytes;
     transport_config.send_queue_bytes = options.send_queue_bytes;
     transport_config.socket_send_buffer_bytes = options.socket_send_buffer_bytes;
+    transport_config.write_timeout = std::chrono::milliseconds(std::llround(options.write_timeout_s * 1000));
     transport_config.permessage_deflate = !options.no_deflate;
     if (!options.tls_cert.empty() || !options.tls_key.empty()) {
         if (options.tls_cert.empty() || options.tls_key.empty()) {
@@ -244,6 +246,9 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
     // Rendering: the newest scene goes to the render thread after every change; each frame
     // waits in `latest` for whoever shows it and goes to the encoder thread, whose output is
     // fanned out to the pixel clients on the io thread.
+    // Shared by every listener; declared before io, whose destruction frees the connections.
+    transport::ConnectionGate connection_gate(options.max_connections);
+    transport::TransportMetrics transport_metrics;
     boost::asio::io_context io;
     session::ControlPlane *control = nullptr;  // set below, before io runs the handlers posted here
     std::optional<pixel::PixelHub> pixel_hub;
@@ -376,7 +381,8 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
     }
     if (web) spdlog::info("serving the browser viewer from {}", web->root().string());
     metrics::Registry metrics;
-    register_host_metrics(metrics, {plane, engine, *audit, renderer.get(), pipeline.get(), pixels});
+    register_host_metrics(metrics, {plane, engine, *audit, renderer.get(), pipeline.get(), pixels, connection_gate,
+                                    transport_metrics});
     const transport::MetricsText metrics_text = [&metrics] { return metrics.expose(); };
     std::vector<std::unique_ptr<transport::Listener>> listeners;
     // Tests and scripts read these lines to find the ports the OS picked; the main one comes last.
@@ -386,17 +392,20 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
                     bound.port(), transport_config.tls ? " (TLS)" : "");
     };
     if (auto config = single_route(options, transport_config, transport::Routes::control)) {
-        listeners.push_back(std::make_unique<transport::Listener>(io, *config, plane.endpoint(), pixels));
+        listeners.push_back(std::make_unique<transport::Listener>(io, *config, connection_gate, transport_metrics,
+                                                                  plane.endpoint(), pixels));
         announce(*listeners.back(), "control ");
     }
     if (pixel_hub) {
         if (auto config = single_route(options, transport_config, transport::Routes::pixels)) {
-            listeners.push_back(std::make_unique<transport::Listener>(io, *config, plane.endpoint(), pixels));
+            listeners.push_back(std::make_unique<transport::Listener>(io, *config, connection_gate, transport_metrics,
+                                                                  plane.endpoint(), pixels));
             announce(*listeners.back(), "pixels ");
         }
     }
-    listeners.push_back(std::make_unique<transport::Listener>(io, transport_config, plane.endpoint(), pixels,
-                                                              web ? &*web : nullptr, &metrics_text));
+    listeners.push_back(std::make_unique<transport::Listener>(io, transport_config, connection_gate, transport_metrics,
+                                                              plane.endpoint(), pixels, web ? &*web : nullptr,
+                                                              &metrics_text));
     announce(*listeners.back(), "");
     if (web) {
         const auto bound = listeners.back()->local_endpoint();

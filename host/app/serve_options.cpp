@@ -103,6 +103,14 @@ void add_serve_options(CLI::App &serve, ServeOptions &options) {
                 return ok ? std::string() : "Value " + text + " is not 0 or in [4096 - 67108864]";
             },
             "0 or in [4096 - 67108864]"));
+    serve.add_option("--write-timeout-s", options.write_timeout_s,
+                     "Seconds one write (a WebSocket message, an HTTP response) may take before its TCP "
+                     "connection is closed: a client that stops reading holds nothing longer")
+        ->check(CLI::Range(0.1, 600.0));
+    serve.add_option("--max-connections", options.max_connections,
+                     "Open TCP connections, HTTP and WebSocket, across every listener; one more is answered "
+                     "503 and closed")
+        ->check(CLI::Range(size_t{1}, size_t{1} << 20));
     add_flag(serve, "--no-deflate", options.no_deflate, "Do not negotiate permessage-deflate");
     serve.add_option("--updates-per-s", options.updates_per_s, "state.update rate limit per session")
         ->check(CLI::Range(1.0, 1e6));

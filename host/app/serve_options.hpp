@@ -40,6 +40,8 @@ struct ServeOptions {
     size_t max_frame_bytes = 1 << 20;
     size_t send_queue_bytes = 4 << 20;
     int socket_send_buffer_bytes = 0;
+    double write_timeout_s = 10.0;  // one write not done within this ends its connection
+    size_t max_connections = 1024;  // open TCP connections across every listener
     bool no_deflate = false;
     double updates_per_s = 240.0;
     int history_mb = 64;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "base/assert.hpp"
+#include "base/base64.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/frame_validator.hpp"
 
@@ -69,43 +70,6 @@ std::string string_at(const json::object &o, std::string_view key) { return std:
 void require_type(const ServerFrame &frame, FrameType type) {
     SCENEHOST_ASSERT(frame.envelope.type == type, fmt::format("a {} reader was handed a {}", type_name(type),
                                                               type_name(frame.envelope.type)));
-}
-
-// Strict base64 (RFC 4648 with padding): nullopt on any other character or a misplaced '='.
-std::optional<std::string> decode_base64(std::string_view text) {
-    if (text.size() % 4 != 0) return std::nullopt;
-    auto sextet = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '+') return 62;
-        if (c == '/') return 63;
-        return -1;
-    };
-    std::string out;
-    out.reserve(text.size() / 4 * 3);
-    for (size_t i = 0; i < text.size(); i += 4) {
-        const bool last = i + 4 == text.size();
-        std::array<int, 4> s{};
-        int padding = 0;
-        for (size_t j = 0; j < 4; ++j) {
-            const char c = text[i + j];
-            if (c == '=') {
-                if (!last || j < 2) return std::nullopt;
-                ++padding;
-                s[j] = 0;
-                continue;
-            }
-            if (padding > 0) return std::nullopt;  // data after '='
-            s[j] = sextet(c);
-            if (s[j] < 0) return std::nullopt;
-        }
-        const uint32_t bits = uint32_t(s[0]) << 18 | uint32_t(s[1]) << 12 | uint32_t(s[2]) << 6 | uint32_t(s[3]);
-        out += static_cast<char>(bits >> 16 & 0xff);
-        if (padding < 2) out += static_cast<char>(bits >> 8 & 0xff);
-        if (padding < 1) out += static_cast<char>(bits & 0xff);
-    }
-    return out;
 }
 
 // The width and height in a PNG's IHDR chunk, which must come first after the signature.
@@ -402,7 +366,7 @@ std::variant<Screenshot, FieldProblem> read_screenshot(const json::value &result
                 return std::nullopt;
             }
         }
-        auto png = decode_base64(*data);
+        auto png = base::decode_base64(*data);
         if (!png) {
             r.fail("data", "must be base64 (RFC 4648, padded)");
             return std::nullopt;

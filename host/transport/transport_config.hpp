@@ -29,6 +29,9 @@ struct TransportConfig {
     int socket_send_buffer_bytes = 0;          // > 0: fixed SO_SNDBUF per connection (0: the OS autotunes)
     bool permessage_deflate = true;            // negotiated on /control when the client offers it
     std::chrono::milliseconds close_timeout{5000};  // a close handshake longer than this drops the TCP connection
+    // One write (a WebSocket message, an HTTP response) not done within this drops the TCP
+    // connection: a peer that stops reading holds nothing for longer.
+    std::chrono::milliseconds write_timeout{10000};
     std::optional<TlsConfig> tls;
 };
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -9,6 +10,7 @@
 #include "integration/control_fixture.hpp"
 #include "support/control_client.hpp"
 #include "support/host_process.hpp"
+#include "support/ws_client.hpp"
 
 using namespace scenehost::test;
 
@@ -65,7 +67,12 @@ TEST_CASE("GET /metrics: sessions, updates, frames, resumes, pixels and the audi
     CHECK_THAT(body, Catch::Contains("# TYPE scenehost_updates_accepted_total counter\n") &&
                          Catch::Contains("# TYPE scenehost_render_seconds histogram\n") &&
                          Catch::Contains("# TYPE scenehost_sessions gauge\n") &&
-                         Catch::Contains("# HELP scenehost_audit_fsync_seconds "));
+                         Catch::Contains("# HELP scenehost_audit_fsync_seconds ") &&
+                         Catch::Contains("# TYPE scenehost_connections gauge\n") &&
+                         Catch::Contains("# TYPE scenehost_connections_refused_total counter\n") &&
+                         Catch::Contains("# TYPE scenehost_accept_failures_total counter\n") &&
+                         Catch::Contains("# TYPE scenehost_write_timeouts_total counter\n") &&
+                         Catch::Contains("# TYPE scenehost_http_errors_total counter\n"));
     const Samples before = scrape(host.port());
     CHECK(at(before, "scenehost_updates_accepted_total") == 0);
     CHECK_FALSE(before.contains("scenehost_sessions{dialect=\"v1\"}"));
@@ -150,4 +157,25 @@ TEST_CASE("a canvas beyond --max-canvas-pixels is refused with state.out_of_rang
     CHECK(next_ack(other).at("error").at("code") == "state.out_of_range");
     other.update("view", "main", "canvas_size", json::array{3840, 2160});
     CHECK(next_ack(other).at("status") == "accepted");
+}
+
+TEST_CASE("GET /metrics: the transport's connections, refusals past --max-connections and HTTP errors by status") {
+    HostProcess host(host_args({"--no-render", "--max-connections", "2"}));
+    CHECK(http_get(host.port(), "/nope").first == 404);
+    std::optional<WsClient> first(std::in_place, host.port());
+    WsClient second(host.port());
+    // The limit is full: a third connection is answered 503 (http_get reads that answer).
+    CHECK(http_get(host.port(), "/healthz") ==
+          std::pair<int, std::string>{503, "scenehost: connection limit (2) reached; try again later\n"});
+    first.reset();
+    for (int attempt = 0; attempt < 100 && http_get(host.port(), "/healthz").first != 200; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // until the host has seen the close
+    }
+    const Samples samples = scrape(host.port());
+    CHECK(at(samples, "scenehost_connections") == 2);  // the second client and this scrape
+    CHECK(at(samples, "scenehost_connections_refused_total") >= 1);
+    CHECK(at(samples, "scenehost_http_errors_total{status=\"503\"}") == at(samples, "scenehost_connections_refused_total"));
+    CHECK(at(samples, "scenehost_http_errors_total{status=\"404\"}") == 1);
+    CHECK(at(samples, "scenehost_write_timeouts_total") == 0);
+    CHECK(at(samples, "scenehost_accept_failures_total") == 0);
 }

@@ -10,6 +10,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -126,7 +127,70 @@ private:
     bool deflate_negotiated_ = false;
 };
 
-// One plain HTTP GET; returns the status code and body.
+// A plain TCP connection for what a well-behaved client never sends (malformed or pipelined
+// HTTP, hand-made WebSocket frames) and for a client that stops reading. Every read has a
+// deadline so a test can never hang.
+class RawConnection {
+public:
+    // receive_buffer_bytes > 0: a small SO_RCVBUF, so the host's writes back up when we do not read.
+    explicit RawConnection(uint16_t port, int receive_buffer_bytes = 0) : socket_(io_) {
+        socket_.open(net::ip::tcp::v4());
+        if (receive_buffer_bytes > 0) socket_.set_option(net::socket_base::receive_buffer_size(receive_buffer_bytes));
+        socket_.set_option(net::ip::tcp::no_delay(true));  // each send() is its own segment
+        socket_.connect({net::ip::make_address("127.0.0.1"), port});
+    }
+
+    void send(std::string_view bytes) { net::write(socket_, net::buffer(bytes.data(), bytes.size())); }
+
+    // Reads until the host closes the connection or `timeout` passes.
+    struct Received {
+        std::string bytes;
+        bool closed = false;  // the host closed (or reset) the connection; else the deadline passed
+    };
+    Received read_until_closed(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+        Received received;
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!received.closed && std::chrono::steady_clock::now() < deadline) {
+            std::string more = read_some(std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now()), received.closed);
+            received.bytes += more;
+        }
+        return received;
+    }
+
+    // Reads until `bytes` holds `delimiter` (or the deadline); returns everything read.
+    std::string read_until(std::string_view delimiter, std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+        std::string bytes;
+        bool closed = false;
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (bytes.find(delimiter) == std::string::npos && !closed && std::chrono::steady_clock::now() < deadline) {
+            bytes += read_some(std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now()), closed);
+        }
+        return bytes;
+    }
+
+private:
+    std::string read_some(std::chrono::milliseconds timeout, bool &closed) {
+        std::array<char, 65536> buffer;
+        std::optional<std::pair<beast::error_code, size_t>> result;
+        socket_.async_read_some(net::buffer(buffer), [&](beast::error_code e, size_t n) { result.emplace(e, n); });
+        io_.restart();
+        io_.run_for(timeout);
+        if (!result) {
+            socket_.cancel();
+            io_.restart();
+            io_.run();
+            return {};
+        }
+        if (result->first) closed = true;
+        return std::string(buffer.data(), result->second);
+    }
+
+    net::io_context io_;
+    net::ip::tcp::socket socket_;
+};
+
 // One HTTP/1.1 request with extra header fields; the whole response (the connection closes).
 inline beast::http::response<beast::http::string_body> http_request(
     uint16_t port, beast::http::verb verb, const std::string &target,
@@ -147,6 +211,7 @@ inline beast::http::response<beast::http::string_body> http_request(
     return parser.release();
 }
 
+// One plain HTTP GET; returns the status code and body.
 inline std::pair<int, std::string> http_get(uint16_t port, const std::string &target) {
     net::io_context io;
     beast::tcp_stream stream(io);

@@ -108,6 +108,10 @@ TEST_CASE("a value out of its bound is an error naming the file, line, key and b
     const std::string buffer = serve.error_for("[serve]\nsocket-send-buffer-bytes = 100\n");
     CHECK_THAT(buffer, Catch::StartsWith(f + ":2: serve.socket-send-buffer-bytes: ") &&
                            Catch::Contains("0 or in [4096 - 67108864]"));
+    const std::string write_timeout = serve.error_for("[serve]\nwrite-timeout-s = 0\n");
+    CHECK_THAT(write_timeout, Catch::StartsWith(f + ":2: serve.write-timeout-s: ") && Catch::Contains("0.1 - 600"));
+    const std::string connections = serve.error_for("[serve]\nmax-connections = 0\n");
+    CHECK_THAT(connections, Catch::StartsWith(f + ":2: serve.max-connections: ") && Catch::Contains("1 - 1048576"));
     const std::string dir = serve.error_for("[serve]\ndata-root = [\"/no/such/dir\"]\n");
     CHECK_THAT(dir, Catch::StartsWith(f + ":2: serve.data-root: ") && Catch::Contains("/no/such/dir"));
 }
