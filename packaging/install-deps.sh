@@ -13,7 +13,7 @@ packages=(
   # logging, JSON Schema validation, command line, tests, TLS
   libspdlog-dev libfmt-dev libvalijson-dev libcli11-dev catch2 libssl-dev openssl zlib1g-dev
   # the config file (TOML)
-  libtomlplusplus-dev
+  libtomlplusplus-dev strace
   # packages: CPack's dependency scan (dpkg-shlibdeps) and lintian
   dpkg-dev lintian
   # rendering: Qt 6 offscreen OpenGL over GLX, Mesa's software GL, a private X server

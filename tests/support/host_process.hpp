@@ -19,15 +19,17 @@
 
 namespace scenehost::test {
 
-// Limits the child runs under, to provoke the host's fault handling.
+// Limits the child runs under, to provoke the host's fault handling, and a program it runs under.
 struct ChildLimits {
     rlim_t max_file_bytes = RLIM_INFINITY;  // RLIMIT_FSIZE; writes past it fail with EFBIG
+    std::vector<std::string> run_under;     // e.g. {"/usr/bin/strace", "-f", ...}: exec'd with the host's command line
 };
 
 class HostProcess {
 public:
     explicit HostProcess(std::vector<std::string> arguments, ChildLimits limits = {}) {
         arguments.insert(arguments.begin(), {SCENEHOST_EXECUTABLE, "serve", "--listen", "127.0.0.1:0"});
+        arguments.insert(arguments.begin(), limits.run_under.begin(), limits.run_under.end());
         int out[2];
         if (pipe(out) != 0) throw std::runtime_error("pipe");
         pid_ = fork();
