@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 #include <cstring>
 #include <fmt/format.h>
+#include <limits>
 
 #include "base/assert.hpp"
 
@@ -51,6 +52,14 @@ std::optional<uint64_t> as_unsigned(const json::value *v) {
     return std::nullopt;
 }
 
+// A time in µs since the Unix epoch as the metadata carries it: an integer in [0, 2^63), so
+// that it fits the int64 it is kept in (a larger one would wrap negative and not pack back).
+std::optional<int64_t> as_time_us(const json::value *v) {
+    const auto u = as_unsigned(v);
+    if (!u || *u > uint64_t(std::numeric_limits<int64_t>::max())) return std::nullopt;
+    return static_cast<int64_t>(*u);
+}
+
 std::variant<PixelMeta, std::string> read_meta(std::string_view text) {
     json::error_code error;
     const json::value value = json::parse(text, error);
@@ -59,13 +68,13 @@ std::variant<PixelMeta, std::string> read_meta(std::string_view text) {
     if (o == nullptr) return std::string("metadata is not a JSON object");
     PixelMeta meta;
     const auto sequence = as_unsigned(o->if_contains("sequence"));
-    const auto captured = as_unsigned(o->if_contains("captured_us"));
+    const auto captured = as_time_us(o->if_contains("captured_us"));
     const json::value *versions = o->if_contains("versions");
     if (!sequence) return std::string("metadata.sequence is not an unsigned integer");
-    if (!captured) return std::string("metadata.captured_us is not an unsigned integer");
+    if (!captured) return std::string("metadata.captured_us is not a time in microseconds (an integer in [0, 2^63))");
     if (versions == nullptr || !versions->is_object()) return std::string("metadata.versions is not an object");
     meta.sequence = *sequence;
-    meta.captured_us = static_cast<int64_t>(*captured);
+    meta.captured_us = *captured;
     for (const auto &[scope, version] : versions->get_object()) {
         const auto v = as_unsigned(&version);
         if (!v) return fmt::format("metadata.versions.{} is not an unsigned integer", std::string_view(scope));
@@ -78,9 +87,9 @@ std::variant<PixelMeta, std::string> read_meta(std::string_view text) {
                                                              {"encoded_us", &meta.stages.encoded_us},
                                                              {"sent_us", &meta.stages.sent_us}};
     for (const auto &[name, field] : fields) {
-        const auto v = as_unsigned(stages->get_object().if_contains(name));
-        if (!v) return fmt::format("metadata.stages.{} is not an unsigned integer", name);
-        *field = static_cast<int64_t>(*v);
+        const auto v = as_time_us(stages->get_object().if_contains(name));
+        if (!v) return fmt::format("metadata.stages.{} is not a time in microseconds (an integer in [0, 2^63))", name);
+        *field = *v;
     }
     return meta;
 }

@@ -91,5 +91,11 @@ TEST_CASE("malformed pixel messages are refused with what is wrong") {
     };
     CHECK(why(with_block(R"({"sequence":1,"captured_us":2,"versions":{}})")) == "metadata.stages is not an object");
     CHECK(why(with_block(R"({"sequence":1,"captured_us":2,"versions":{},"stages":{"applied_us":1,"rendered_us":2,"encoded_us":3}})")) ==
-          "metadata.stages.sent_us is not an unsigned integer");
+          "metadata.stages.sent_us is not a time in microseconds (an integer in [0, 2^63))");
+    // Found by the pixel_frame fuzz target: a time beyond int64 wrapped negative and did not pack
+    // back to itself (tests/fuzz/crashes/pixel_frame/).
+    CHECK(why(with_block(R"({"sequence":1,"captured_us":17000000000100012345,"versions":{},"stages":{}})")) ==
+          "metadata.captured_us is not a time in microseconds (an integer in [0, 2^63))");
+    CHECK(why(with_block(R"({"sequence":1,"captured_us":2,"versions":{},"stages":{"applied_us":9223372036854775808,"rendered_us":2,"encoded_us":3,"sent_us":4}})")) ==
+          "metadata.stages.applied_us is not a time in microseconds (an integer in [0, 2^63))");
 }
