@@ -49,6 +49,14 @@ void register_host_metrics(metrics::Registry &registry, const HostParts &parts) 
     registry.counter_callback("scenehost_audit_entries_total", "Lines appended to the audit log",
                               [&audit] { return static_cast<double>(audit.entries_written()); });
     registry.attach("scenehost_audit_fsync_seconds", "Time of each fdatasync of the audit log", audit.fsync_seconds());
+    const StateKeeper &state = parts.state;
+    registry.gauge_callback("scenehost_state_run", "This host run's number on its state directory (1: a first start)",
+                            [&state] { return static_cast<double>(state.run()); });
+    registry.attach("scenehost_snapshots_total", "Snapshots of the scene written to the state directory",
+                    state.snapshots());
+    registry.attach("scenehost_snapshot_bytes", "Size of the newest snapshot", state.snapshot_bytes());
+    registry.attach("scenehost_snapshot_seconds", "Time to write each snapshot, its syncs included",
+                    state.snapshot_seconds());
 
     if (const render::RenderWorker *renderer = parts.renderer) {
         registry.counter_callback("scenehost_frames_rendered_total", "Frames drawn (keep-alive repeats not counted)",

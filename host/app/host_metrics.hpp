@@ -2,6 +2,7 @@
 // histograms here under Prometheus names (docs/metrics.md lists them).
 #pragma once
 
+#include "app/state_keeper.hpp"
 #include "engine/state_engine.hpp"
 #include "metrics/metrics.hpp"
 #include "pixel/encode_pipeline.hpp"
@@ -20,6 +21,7 @@ struct HostParts {
     const session::ControlPlane &plane;
     const engine::StateEngine &engine;
     const store::AuditLog &audit;
+    const StateKeeper &state;
     const render::RenderWorker *renderer;
     const pixel::EncodePipeline *pipeline;
     const pixel::PixelHub *pixels;

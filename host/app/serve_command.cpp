@@ -3,6 +3,7 @@
 #include "app/host_limits.hpp"
 #include "app/host_metrics.hpp"
 #include "app/state_commands.hpp"
+#include "app/state_keeper.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <csignal>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <functional>
 #include <optional>
 #include <spdlog/spdlog.h>
@@ -144,7 +146,7 @@ engine::CommandResult listdir(const data::DataRoots &roots, const engine::Comman
 // zarr.invalid for a dataset that cannot be opened or that a reducer cannot show.
 engine::CommandResult load_dataset(const data::DataRoots &roots, const engine::CommandCall &call,
                                    engine::StateEngine &engine, const store::SceneStore &store,
-                                   data::SourceMap &sources, size_t &next_layer,
+                                   data::SourceMap &sources, size_t &next_layer, StateKeeper &keeper,
                                    std::function<void(std::vector<std::string>, broadcast::Cause)> replaced,
                                    const std::function<void(const std::string &)> &not_recorded) {
     auto found = roots.dataset(call.args, call.kwargs);
@@ -166,7 +168,11 @@ engine::CommandResult load_dataset(const data::DataRoots &roots, const engine::C
     std::vector<std::string> before;
     for (std::string_view id : store.targets("layer")) before.emplace_back(id);
     sources.insert(loaded.sources.begin(), loaded.sources.end());
-    const auto outcome = engine.load(boost::json::serialize(loaded.description), where,
+    // The audit line names the data and its first layer id, which recovery reopens.
+    const DataOrigin origin{DataOrigin::Kind::files, {std::filesystem::absolute(path).lexically_normal().string()},
+                            next_layer};
+    const auto outcome = engine.load(boost::json::serialize(loaded.description),
+                                     {{"path", origin.paths.front()}, {"first_layer", origin.first_layer}},
                                      {call.caller.actor_id, call.caller.session_id, call.caller.frame_id});
     if (const auto *failed = std::get_if<engine::NotRecorded>(&outcome)) {
         not_recorded(failed->reason);
@@ -184,6 +190,7 @@ engine::CommandResult load_dataset(const data::DataRoots &roots, const engine::C
         if (std::find(now.begin(), now.end(), id) == now.end()) removed.push_back(std::move(id));
     }
     for (const std::string &id : removed) sources.erase(id);
+    keeper.loaded(store, origin, next_layer);
     spdlog::info("scene replaced by {} ({} layer{}) for {}", path.string(), loaded.sources.size(),
                  loaded.sources.size() == 1 ? "" : "s", call.caller.actor_id);
     return engine::CommandReply(boost::json::object{{"ok", true}},
@@ -191,6 +198,35 @@ engine::CommandResult load_dataset(const data::DataRoots &roots, const engine::C
                                  recipient = call.caller.recipient, frame = std::string(call.caller.frame_id)] {
                                     replaced(removed, {recipient, frame, "load", nullptr});
                                 });
+}
+
+// The data behind the recovered scene's layers: the command line's scene when the state is of it,
+// else reopened. Throws when it cannot be opened or no longer gives the store's layers.
+data::SourceMap recovered_sources(const Recovery &recovered, const DataOrigin &command_line, const data::Scene &scene,
+                                  const store::SceneStore &store, const std::string &state_dir) {
+    data::SourceMap sources;
+    if (recovered.data == command_line) {
+        sources = scene.sources;
+    } else {
+        try {
+            sources = recovered.data.open().sources;
+        } catch (const data::DataError &e) {
+            throw std::runtime_error(fmt::format(
+                "the scene recovered from {} shows {}, which cannot be opened now: {}; add --fresh-state to start from "
+                "the command line's scene instead",
+                state_dir, recovered.data.describe(), e.what()));
+        }
+    }
+    std::vector<std::string> opened, held;
+    for (const auto &[id, source] : sources) opened.push_back(id);
+    for (std::string_view id : store.targets("layer")) held.emplace_back(id);
+    if (opened != held) {
+        throw std::runtime_error(fmt::format(
+            "the scene recovered from {} has the layers [{}], but {} gives [{}]: the data changed since; add "
+            "--fresh-state to start from the command line's scene instead",
+            state_dir, fmt::join(held, ", "), recovered.data.describe(), fmt::join(opened, ", ")));
+    }
+    return sources;
 }
 
 }  // namespace
@@ -236,12 +272,67 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
         throw std::runtime_error(fmt::format("state directory {}: {}", options.state_dir, state_error.message()));
     }
     const std::filesystem::path audit_path = audit_log_path(options);
+    const store::FsyncPolicy fsync = *store::parse_fsync_policy(options.fsync);  // CLI11 checked the spelling
+    const std::vector<engine::WriteLimit> limits{canvas_limit(options.max_canvas_pixels)};
+
+    // The store: recovered from the state directory, before the audit log opens (recovery cuts
+    // off a torn last line, which opening would close instead), or seeded on a first start.
+    StateKeeper keeper(options.state_dir, audit_path, fsync != store::FsyncPolicy::never, options.snapshot_every,
+                       clock);
+    const DataOrigin command_line = command_line_origin(options);
+    const std::optional<Recovery> recovered =
+        keeper.recover(store, [&](std::string_view scope, std::string_view key, const boost::json::value &value) {
+            return engine::stored_value_problem(registry, limits, scope, key, value);
+        });
+    if (recovered && recovered->command_line != command_line && !options.fresh_state) {
+        throw std::runtime_error(fmt::format(
+            "the state in {} (run {}) is of a host started with {}, not {}: start with {} to go on with it, or add "
+            "--fresh-state to replace it with this command line's scene",
+            options.state_dir, recovered->snapshot.run, recovered->command_line.describe(), command_line.describe(),
+            recovered->command_line.describe()));
+    }
     store::AuditConfig audit_config{.path = audit_path.string()};
-    audit_config.fsync = *store::parse_fsync_policy(options.fsync);  // CLI11 checked the spelling
+    audit_config.fsync = fsync;
+    // The live audit file always starts after a snapshot, so recovery reads that file only.
+    audit_config.before_rotation = [&] { return keeper.snapshot(store); };
     auto audit = store::AuditLog::open(audit_config, clock);
     engine::StateEngine engine(store, registry, *audit, clock);
-    engine.add_limit(canvas_limit(options.max_canvas_pixels));
-    engine.seed(boost::json::serialize(scene.description));
+    for (const engine::WriteLimit &limit : limits) engine.add_limit(limit);
+    DataOrigin data_origin = command_line;
+    if (!recovered) {
+        // A first start on this directory: lines of an earlier state must never replay into this one.
+        audit->start_new_file();
+        engine.seed(boost::json::serialize(scene.description));
+        spdlog::info("state directory {} holds no snapshot: starting from {}", options.state_dir, command_line.describe());
+    } else if (options.fresh_state) {
+        const auto outcome = engine.load(boost::json::serialize(scene.description), fresh_state_request(command_line),
+                                         {"host", "", "fresh-state"});
+        if (const auto *failed = std::get_if<engine::NotRecorded>(&outcome)) throw std::runtime_error(failed->reason);
+        if (const auto *rejected = std::get_if<engine::Rejected>(&outcome)) {
+            throw std::runtime_error(fmt::format("--fresh-state: {}", rejected->message));
+        }
+        next_layer = std::max(next_layer, recovered->next_layer);
+        spdlog::warn("--fresh-state: the scene recovered from {} (run {}) is replaced by {}", options.state_dir,
+                     recovered->snapshot.run, command_line.describe());
+    } else {
+        sources = recovered_sources(*recovered, command_line, scene, store, options.state_dir);
+        data_origin = recovered->data;
+        next_layer = recovered->next_layer;
+        if (data_origin.kind == DataOrigin::Kind::files) {
+            next_layer = std::max(next_layer, data_origin.first_layer + sources.size());
+        }
+    }
+    if (recovered) {
+        const store::ReplaySummary &replay = recovered->replay;
+        if (replay.torn) spdlog::warn("audit log {}: dropped its torn last line ({})", audit_path.string(), *replay.torn);
+        spdlog::info("recovered the scene of {} from snapshot {} of run {} and {} intents of {} ({} lines; {} already "
+                     "in the snapshot)",
+                     data_origin.describe(), recovered->snapshot.sequence, recovered->snapshot.run, replay.replayed,
+                     audit_path.string(), replay.lines, replay.held);
+    }
+    keeper.start(store, recovered ? recovered->snapshot.run + 1 : 1, command_line, data_origin, next_layer);
+    store.subscribe([&](const store::ChangeSet &) { keeper.changed(store); });
+    spdlog::info("state directory {}: run {}", options.state_dir, keeper.run());
 
     // Rendering: the newest scene goes to the render thread after every change; each frame
     // waits in `latest` for whoever shows it and goes to the encoder thread, whose output is
@@ -338,6 +429,10 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
     session::ControlPlane plane(io, session_config, engine, store, commands, session::declared_lanes(registry), clock);
     control = &plane;
     session::SessionRegistry &sessions = plane.sessions();
+    // Called inside a commit: the host stops once the apply is done.
+    keeper.on_failure([&](const std::string &why) {
+        boost::asio::post(io, [&, why] { sessions.fail_critical("state", "state.snapshot_failed", why); });
+    });
     // Spec §3.4: the next frame is an IDR. Like napari-cuda, notify.stream goes out again so a
     // client can reset its decoder, and pixels are held back until that IDR.
     const std::function<void()> restart_stream = [&] {
@@ -359,7 +454,7 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
         data_roots.emplace(options.data_roots);
         commands.add("fs.listdir", [&](const engine::CommandCall &call) { return listdir(*data_roots, call); });
         commands.add("napari.load_zarr", [&](const engine::CommandCall &call) {
-            return load_dataset(*data_roots, call, engine, store, sources, next_layer, [&](std::vector<std::string> removed,
+            return load_dataset(*data_roots, call, engine, store, sources, next_layer, keeper, [&](std::vector<std::string> removed,
                                                                                     broadcast::Cause cause) {
                 plane.broadcaster().publish_scene_replaced(removed, cause);
                 if (pipeline) restart_stream();
@@ -381,7 +476,7 @@ int run_serve_command(const ServeOptions &options, const Layout &layout) {
     }
     if (web) spdlog::info("serving the browser viewer from {}", web->root().string());
     metrics::Registry metrics;
-    register_host_metrics(metrics, {plane, engine, *audit, renderer.get(), pipeline.get(), pixels, connection_gate,
+    register_host_metrics(metrics, {plane, engine, *audit, keeper, renderer.get(), pipeline.get(), pixels, connection_gate,
                                     transport_metrics});
     const transport::MetricsText metrics_text = [&metrics] { return metrics.expose(); };
     std::vector<std::unique_ptr<transport::Listener>> listeners;

@@ -80,12 +80,21 @@ void add_serve_options(CLI::App &serve, ServeOptions &options) {
     serve.add_option("--tls-key", options.tls_key, "TLS private key (PEM)");
     serve.add_option("--token", options.bearer_tokens, "Accepted bearer tokens; none: no authentication");
     // State.
-    serve.add_option("--state-dir", options.state_dir, "Directory of the host's state (created when missing)");
+    serve.add_option("--state-dir", options.state_dir,
+                     "Directory of the host's state (created when missing): snapshots of the scene and, by "
+                     "default, the audit log; a restart recovers the scene from it");
     serve.add_option("--audit-log", options.audit_log,
                      "Audit log file, JSON Lines (empty: audit.jsonl in the state directory)");
     serve.add_option("--fsync", options.fsync,
                      "Audit log fsync: never, batch (after each burst of writes) or always (before every ack)")
         ->check(CLI::IsMember({"never", "batch", "always"}));
+    serve.add_option("--snapshot-every", options.snapshot_every,
+                     "Changes between two snapshots of the scene in the state directory (recovery replays the "
+                     "audit log after the newest)")
+        ->check(CLI::Range(1u, 100'000'000u));
+    add_flag(serve, "--fresh-state", options.fresh_state,
+             "Start from the command line's scene instead of the one recovered from the state directory "
+             "(recorded in the audit log as a scene load; versions go on)");
     // Sessions.
     serve.add_option("--heartbeat-s", options.heartbeat_s, "Heartbeat period in seconds")
         ->check(CLI::Range(0.01, 3600.0));

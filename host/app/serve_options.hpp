@@ -33,6 +33,8 @@ struct ServeOptions {
     std::string state_dir;  // created when missing; holds the audit log by default
     std::string audit_log;  // empty: <state_dir>/audit.jsonl
     std::string fsync = "batch";
+    unsigned snapshot_every = 10'000;  // committed changes between snapshots
+    bool fresh_state = false;          // replace the recovered scene with the command line's
     double heartbeat_s = 15.0;
     std::vector<std::string> bearer_tokens;
     std::string tls_cert;

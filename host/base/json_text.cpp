@@ -84,4 +84,23 @@ std::string to_json(const boost::json::value &value) {
     return out;
 }
 
+std::optional<std::string_view> unholdable(const boost::json::value &v) {
+    if (const double *d = v.if_double(); d && !std::isfinite(*d)) return "holds a number outside the range of a double";
+    if (const auto *s = v.if_string(); s && s->find('\0') != boost::json::string::npos) {
+        return "holds U+0000 (NUL) in a string";
+    }
+    if (const auto *a = v.if_array()) {
+        for (const auto &x : *a) {
+            if (auto why = unholdable(x)) return why;
+        }
+    }
+    if (const auto *o = v.if_object()) {
+        for (const auto &kv : *o) {
+            if (kv.key().find('\0') != std::string_view::npos) return "holds U+0000 (NUL) in an object key";
+            if (auto why = unholdable(kv.value())) return why;
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace scenehost::base

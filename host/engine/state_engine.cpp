@@ -11,41 +11,17 @@
 #include <stdexcept>
 
 #include "base/assert.hpp"
+#include "base/json_text.hpp"
 
 namespace scenehost::engine {
 namespace {
 
-// Why a client's value (or a scene) cannot be handed to a reducer, or nothing.
-// - JSON has no NaN or Infinity, but a number like 1e999 parses to infinity; it would not even
-//   survive serialization back to JSON text.
-// - U+0000 ends a string early for the schema validator (valijson reads strings as C strings),
-//   so a value holding one could pass a reducer and then break the reducer's own schema, which
-//   the host asserts on: scenehost refuses NUL in every string and object key (docs/sdk.md).
-std::optional<std::string_view> unsafe(const boost::json::value &v) {
-    if (const double *d = v.if_double(); d && !std::isfinite(*d)) return "holds a number outside the range of a double";
-    if (const auto *s = v.if_string(); s && s->find('\0') != boost::json::string::npos) {
-        return "holds U+0000 (NUL) in a string";
-    }
-    if (const auto *a = v.if_array()) {
-        for (const auto &x : *a) {
-            if (auto why = unsafe(x)) return why;
-        }
-    }
-    if (const auto *o = v.if_object()) {
-        for (const auto &kv : *o) {
-            if (kv.key().find('\0') != std::string_view::npos) return "holds U+0000 (NUL) in an object key";
-            if (auto why = unsafe(kv.value())) return why;
-        }
-    }
-    return std::nullopt;
-}
-
-// The scene description's problem, as unsafe() finds it in the parsed text.
+// The scene description's problem, as base::unholdable finds it in the parsed text.
 std::optional<std::string_view> unsafe_scene(std::string_view scene_json) {
     boost::system::error_code error;
     const boost::json::value scene = boost::json::parse(scene_json, error);
     SCENEHOST_ASSERT(!error, "scene descriptions are built by the host as JSON");
-    return unsafe(scene);
+    return base::unholdable(scene);
 }
 
 // The value as the audit log can hold it: non-finite numbers become the strings "inf",
@@ -68,6 +44,24 @@ boost::json::value auditable(const boost::json::value &v) {
 }
 
 }  // namespace
+
+std::string stored_value_problem(const plugin::PluginRegistry &plugins, std::span<const WriteLimit> limits,
+                                 std::string_view scope, std::string_view key, const boost::json::value &value) {
+    const plugin::ReducerPlugin *reducer = plugins.reducer(scope);
+    if (reducer == nullptr) return fmt::format("no loaded reducer owns scope '{}'", scope);
+    if (!reducer->declares(key)) {
+        return fmt::format("reducer '{}' ({}) does not declare key '{}'", reducer->info().name,
+                           reducer->info().path.string(), key);
+    }
+    if (std::string why = reducer->schema(key).violations(value); !why.empty()) {
+        return fmt::format("the value breaks the schema reducer '{}' declares for '{}': {}", reducer->info().name, key, why);
+    }
+    for (const WriteLimit &limit : limits) {
+        if (limit.scope != scope || limit.key != key) continue;
+        if (auto breach = limit.check(value)) return breach->message;
+    }
+    return {};
+}
 
 StateEngine::StateEngine(store::SceneStore &store, const plugin::PluginRegistry &plugins, store::AuditLog &audit,
                          const base::Clock &clock)
@@ -93,7 +87,7 @@ void StateEngine::seed(std::string_view scene_json) {
 
 LoadOutcome StateEngine::load(std::string_view scene_json, const boost::json::value &request,
                               const IntentSource &source) {
-    static constexpr std::string_view kScope = "scene", kTarget = "main", kKey = "load";
+    constexpr std::string_view kScope = store::kLoadScope, kTarget = store::kLoadTarget, kKey = store::kLoadKey;
     if (auto why = unsafe_scene(scene_json)) {
         const std::string message = fmt::format("the scene {}", *why);
         if (auto failed = record_refusal({kScope, kTarget, kKey, request, "state.invalid_value", message}, source)) {
@@ -204,7 +198,7 @@ Outcome StateEngine::apply(const Intent &intent, const IntentSource &source) {
         }
     }
 
-    if (auto why = unsafe(intent.value)) {
+    if (auto why = base::unholdable(intent.value)) {
         return reject(intent, source, "state.invalid_value", fmt::format("{}.{} {}", intent.scope, intent.key, *why),
                       {{"key", intent.key}});
     }

@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -89,6 +90,12 @@ struct WriteLimit {
     // Why value is beyond the limit, or nothing. value satisfies the key's declared schema.
     std::function<std::optional<Breach>(const boost::json::value &value)> check;
 };
+
+// Why the store may not hold `value` at scope/key under these plugins and limits (no reducer
+// owns the scope, the reducer does not declare the key, the value breaks the key's schema or a
+// limit), or empty. Recovery checks every value it reads back from the state directory with it.
+std::string stored_value_problem(const plugin::PluginRegistry &plugins, std::span<const WriteLimit> limits,
+                                 std::string_view scope, std::string_view key, const boost::json::value &value);
 
 class StateEngine {
 public:

@@ -2,12 +2,15 @@
 #include "plugin/value_schema.hpp"
 
 #include <boost/json/parse.hpp>
+#include <fmt/format.h>
 #include <stdexcept>
 #include <valijson/adapters/boost_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
+
+#include "base/json_text.hpp"
 
 namespace scenehost::plugin {
 
@@ -43,30 +46,9 @@ std::variant<ValueSchema, std::string> ValueSchema::compile(std::string_view sch
     return ValueSchema(std::move(compiled));
 }
 
-namespace {
-
-// valijson reads strings through c_str(), so it cannot see past a NUL: "\u0000x" would fail a
-// minLength of 1 and a long string with an early NUL would pass any maxLength. The engine refuses
-// NUL in client values; a value a plugin writes with one is a violation here.
-bool holds_nul(const boost::json::value &v) {
-    if (const auto *s = v.if_string()) return s->find('\0') != boost::json::string::npos;
-    if (const auto *a = v.if_array()) {
-        for (const auto &x : *a) {
-            if (holds_nul(x)) return true;
-        }
-    }
-    if (const auto *o = v.if_object()) {
-        for (const auto &kv : *o) {
-            if (kv.key().find('\0') != std::string_view::npos || holds_nul(kv.value())) return true;
-        }
-    }
-    return false;
-}
-
-}  // namespace
-
 std::string ValueSchema::violations(const boost::json::value &value) const {
-    if (holds_nul(value)) return "<root>: holds U+0000 (NUL), which no scenehost string may hold";
+    // valijson cannot see past a NUL (base::unholdable), so the host's own check says it first.
+    if (auto why = base::unholdable(value)) return fmt::format("<root>: {}, which no scenehost value may", *why);
     valijson::Validator validator(valijson::Validator::kStrongTypes);
     valijson::ValidationResults results;
     valijson::adapters::BoostJsonAdapter adapter(value);

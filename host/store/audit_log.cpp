@@ -18,6 +18,7 @@
 
 #include "base/assert.hpp"
 #include "base/json_text.hpp"
+#include "store/file_io.hpp"
 
 namespace scenehost::store {
 namespace {
@@ -52,31 +53,6 @@ boost::json::object write_object(const AuditWrite &w) {
     return out;
 }
 
-std::filesystem::path directory_of(const std::filesystem::path &file) {
-    return file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
-}
-
-// Loops over short writes and EINTR. Returns 0 or the errno of the failure.
-int write_fully(int fd, std::string_view bytes) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return errno;
-        if (n == 0) return EIO;  // no progress on a regular file: never spin
-        bytes.remove_prefix(static_cast<size_t>(n));
-    }
-    return 0;
-}
-
-// Makes created and renamed entries of the directory durable. Returns 0 or errno.
-int fsync_directory(const std::filesystem::path &dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return errno;
-    const int error = ::fsync(fd) == 0 ? 0 : errno;
-    ::close(fd);
-    return error;
-}
-
 // Reads the last byte of a non-empty file. Returns 0 or errno.
 int read_last_byte(const std::filesystem::path &file, uint64_t size, char &byte) {
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -105,7 +81,9 @@ std::string AuditLog::format_line(const AuditEntry &e) {
                             [&](const AuditWrite &w) { return w.target == e.target && w.key == e.key; });
     const AuditWrite *primary = own != e.writes.end() ? &*own : (e.writes.empty() ? nullptr : &e.writes.front());
     // A scene load's writes span scopes: its line shows the request as `new` and lists them all.
-    const bool load = std::any_of(e.writes.begin(), e.writes.end(), [](const AuditWrite &w) { return !w.scope.empty(); });
+    const bool load = !rejected && e.scope == kLoadScope && e.target == kLoadTarget && e.key == kLoadKey;
+    SCENEHOST_ASSERT(load || std::none_of(e.writes.begin(), e.writes.end(), [](const AuditWrite &w) { return !w.scope.empty(); }),
+                     "only a scene load's writes name their scopes");
     if (load) primary = nullptr;
 
     // boost::json::object keeps insertion order: this is the field order on the line.
@@ -122,7 +100,9 @@ std::string AuditLog::format_line(const AuditEntry &e) {
     line["old"] = primary == nullptr ? boost::json::value() : primary->old_value;
     line["new"] = load ? e.requested_value : primary == nullptr ? boost::json::value() : primary->new_value;
     line["version"] = e.version;
-    if (e.writes.size() > 1 || load) {
+    // The writes are listed whenever the line's own fields do not say each one: recovery replays
+    // them (docs/recovery.md).
+    if (e.writes.size() > 1 || load || own == e.writes.end() && !e.writes.empty()) {
         boost::json::array writes;
         for (const AuditWrite &w : e.writes) writes.push_back(write_object(w));
         line["writes"] = std::move(writes);
@@ -205,7 +185,15 @@ void AuditLog::append(const AuditEntry &entry) {
     std::string line = format_line(entry);
     line.push_back('\n');
     // A line longer than rotate_bytes still goes into a fresh file rather than rotating an empty one.
-    if (config_.rotate_bytes > 0 && file_bytes_ > 0 && file_bytes_ + line.size() > config_.rotate_bytes) rotate();
+    if (config_.rotate_bytes > 0 && file_bytes_ > 0 && file_bytes_ + line.size() > config_.rotate_bytes) {
+        if (config_.before_rotation) {
+            if (auto why = config_.before_rotation()) {
+                failed_ = true;
+                throw AuditWriteError(fmt::format("audit log {}: before rotating it: {}", config_.path.string(), *why));
+            }
+        }
+        rotate();
+    }
     write_all(line);
     file_bytes_ += line.size();
     bytes_written_ += line.size();
@@ -229,6 +217,11 @@ void AuditLog::sync() {
     fsync_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     ++syncs_;
     unsynced_entries_ = 0;
+}
+
+void AuditLog::start_new_file() {
+    SCENEHOST_ASSERT(!failed_, "a failed audit log is not rotated");
+    if (file_bytes_ > 0) rotate();
 }
 
 void AuditLog::rotate() {

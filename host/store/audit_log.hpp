@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -28,7 +29,15 @@ struct AuditConfig {
     unsigned keep_files = 4;                    // rotated files kept: path.1 (newest) … path.N
     size_t batch_entries = 64;                  // batch: fsync after this many unsynced entries…
     base::TimeUs batch_interval_us = 200'000;   // …or once the oldest unsynced entry is this old
+    // Called before a rotation moves the live file away (recovery snapshots the store there, so
+    // that the live file always starts after a snapshot). Returns why it failed, or nothing; a
+    // failure fails the append that rotates.
+    std::function<std::optional<std::string>()> before_rotation;
 };
+
+// The intent a scene load is recorded as (napari.load_zarr, --fresh-state): its writes name
+// their scopes, and its line lists them all with the request as `new`.
+inline constexpr std::string_view kLoadScope = "scene", kLoadTarget = "main", kLoadKey = "load";
 
 struct AuditWrite {
     std::string target;
@@ -87,6 +96,9 @@ public:
 
     void append(const AuditEntry &entry);  // one write(2); rotates by size first; fsync per policy
     void sync();                           // fdatasync now when anything is unsynced; never: no-op
+    // Moves a non-empty live file away as a rotation does (without before_rotation): the host
+    // starts a new state, and no line before it may be replayed into that state.
+    void start_new_file();
     bool failed() const { return failed_; }  // a call threw AuditWriteError
     bool sync_due() const;                 // batch: the entry count or the age bound is reached
     uint64_t bytes_written() const { return bytes_written_; }      // by this object, newlines included

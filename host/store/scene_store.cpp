@@ -130,6 +130,18 @@ void SceneStore::subscribe(Subscriber subscriber) {
     subscribers_.push_back(std::move(subscriber));
 }
 
+void SceneStore::restore(std::string_view scope, uint64_t version, std::vector<Restored> records) {
+    SCENEHOST_ASSERT(subscribers_.empty(), "a store is restored before anyone subscribes");
+    SCENEHOST_ASSERT(!scope.empty() && scopes_.find(scope) == scopes_.end(), "each scope is restored once, into nothing");
+    Scope &state = scopes_.emplace(std::string(scope), Scope{version, {}}).first->second;
+    for (Restored &r : records) {
+        SCENEHOST_ASSERT(!r.target.empty() && !r.key.empty() && r.record.version >= 1 && r.record.version <= version,
+                         "the snapshot reader checked every record");
+        const bool inserted = state.targets[r.target].emplace(std::move(r.key), std::move(r.record)).second;
+        SCENEHOST_ASSERT(inserted, "the snapshot reader refuses a property held twice");
+    }
+}
+
 std::vector<std::string_view> SceneStore::targets(std::string_view scope) const {
     std::vector<std::string_view> out;
     const auto s = scopes_.find(scope);

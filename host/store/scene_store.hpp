@@ -115,6 +115,16 @@ public:
     }
     void subscribe(Subscriber subscriber);
 
+    // Recovery only (store/state_snapshot.hpp), before anything else wrote the store and before
+    // anyone subscribed: scope's version and records as a snapshot holds them, which the reader
+    // checked (each record's version at most `version`, no property twice, no scope twice).
+    struct Restored {
+        std::string target;
+        std::string key;
+        Record record;
+    };
+    void restore(std::string_view scope, uint64_t version, std::vector<Restored> records);
+
     // Targets holding at least one record in scope, sorted.
     std::vector<std::string_view> targets(std::string_view scope) const;
     // Every record of scope, sorted by (target, key).

@@ -15,6 +15,14 @@ using Run = scenehost::test::ShellRun;
 
 Run run(const std::string &arguments) { return run_shell(std::string(SCENEHOST_EXECUTABLE) + " " + arguments); }
 
+// `serve` with a fresh state directory of its own: the build tree's default one is shared.
+std::string serve() {
+    static int n = 0;
+    const std::string dir = "/tmp/scenehost-cli-state-" + std::to_string(getpid()) + "-" + std::to_string(n++);
+    std::filesystem::remove_all(dir);
+    return "serve --state-dir " + dir;
+}
+
 const std::string kFixtures = SCENEHOST_FIXTURE_PLUGIN_DIR;
 const std::string kMajor = std::to_string(SCENEHOST_SDK_VERSION_MAJOR);
 const std::string kMinor = std::to_string(SCENEHOST_SDK_VERSION_MINOR);
@@ -56,12 +64,12 @@ TEST_CASE("scenehost plugins loads the system directory and then the site ones, 
 
 TEST_CASE("two plugins claiming one scope stop serve, naming both files") {
     // A site plugin for a scope a system plugin owns.
-    const Run shipped = run("serve --no-render --plugin-dir " + kFixtures + "/layer_echo --audit-log /tmp/scenehost-cli-test.jsonl");
+    const Run shipped = run(serve() + " --no-render --plugin-dir " + kFixtures + "/layer_echo --audit-log /tmp/scenehost-cli-test.jsonl");
     CHECK(shipped.exit_code == 2);
     CHECK_THAT(shipped.output, Catch::Matches("(.|\n)*plugin " + kFixtures + "/layer_echo/layer_echo\\.so refused: scope 'layer' is "
                                               "already owned by reducer 'layers' \\(\\S+/lib/scenehost/plugins/reducer_layers\\.so\\)(.|\n)*"));
     // Two site plugins.
-    const Run sites = run("serve --no-render --plugin-dir " + kFixtures + "/duplicate_scope --audit-log /tmp/scenehost-cli-test.jsonl");
+    const Run sites = run(serve() + " --no-render --plugin-dir " + kFixtures + "/duplicate_scope --audit-log /tmp/scenehost-cli-test.jsonl");
     CHECK(sites.exit_code == 2);
     CHECK_THAT(sites.output, Catch::Contains("plugin " + kFixtures + "/duplicate_scope/scope_b.so refused: scope 'shared' is already "
                                              "owned by reducer 'scope_a' (" + kFixtures + "/duplicate_scope/scope_a.so)"));
@@ -90,13 +98,13 @@ TEST_CASE("a plugin directory that does not exist is an error naming it, exit 2"
 }
 
 TEST_CASE("serve refuses to start with a refused plugin, naming it") {
-    const Run r = run("serve --plugin-dir " + kFixtures + "/major_mismatch --audit-log /tmp/scenehost-cli-test.jsonl");
+    const Run r = run(serve() + " --plugin-dir " + kFixtures + "/major_mismatch --audit-log /tmp/scenehost-cli-test.jsonl");
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.output, Catch::Contains("major_mismatch.so refused: built against SDK 2." + kMinor));
 }
 
 TEST_CASE("an unwritable audit log is a start-up error naming the file") {
-    const Run r = run("serve --audit-log /no/such/dir/audit.jsonl");
+    const Run r = run(serve() + " --audit-log /no/such/dir/audit.jsonl");
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.output, Catch::Contains("/no/such/dir/audit.jsonl"));
 }
@@ -111,7 +119,7 @@ TEST_CASE("serve reads its options from a TOML config file") {
         std::ofstream(dir + "/badvalue.toml") << "[serve]\nheartbeat-s = \"fast\"\n";
     }
     // A good file: the host starts on an OS-chosen port (timeout stops it; exit 124).
-    const Run good = run("--config " + dir + "/good.toml serve & sleep 2; kill $!");
+    const Run good = run("--config " + dir + "/good.toml " + serve() + " & sleep 2; kill $!");
     CHECK_THAT(good.output, Catch::Matches("(.|\n)*scenehost listening on 127\\.0\\.0\\.1:[1-9][0-9]*(.|\n)*"));
     CHECK(std::filesystem::exists(dir + "/audit.jsonl"));
     const Run bogus = run("--config " + dir + "/bogus.toml serve");
@@ -127,20 +135,20 @@ TEST_CASE("serve reads its options from a TOML config file") {
 }
 
 TEST_CASE("serve refuses to render without the reducers the renderer reads, naming them") {
-    const Run r = run("serve --no-system-plugins --plugin-dir " + kFixtures + "/good_echo --audit-log /tmp/scenehost-cli-test.jsonl");
+    const Run r = run(serve() + " --no-system-plugins --plugin-dir " + kFixtures + "/good_echo --audit-log /tmp/scenehost-cli-test.jsonl");
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.output, Catch::Contains("none is loaded for: view, dims, camera, layer, volume") &&
                              Catch::Contains("--no-render"));
 }
 
 TEST_CASE("serve --open with a missing file is a start-up error naming it, exit 2") {
-    const Run r = run("serve --open /no/such/cells.npy --no-render --audit-log /tmp/scenehost-cli-test.jsonl");
+    const Run r = run(serve() + " --open /no/such/cells.npy --no-render --audit-log /tmp/scenehost-cli-test.jsonl");
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.output, Catch::Contains("/no/such/cells.npy: does not exist"));
 }
 
 TEST_CASE("serve refuses --open together with --demo, exit 2") {
-    const Run r = run("serve --demo --open /tmp/cells.npy --no-render --audit-log /tmp/scenehost-cli-test.jsonl");
+    const Run r = run(serve() + " --demo --open /tmp/cells.npy --no-render --audit-log /tmp/scenehost-cli-test.jsonl");
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.output, Catch::Contains("--open") && Catch::Contains("--demo") && Catch::Contains("excludes"));
 }
@@ -155,13 +163,13 @@ TEST_CASE("scenehost encoders: x264 available, vpl unavailable with the reason, 
 }
 
 TEST_CASE("serve with an encoder that cannot run, or that refuses its options, does not start") {
-    const Run vpl = run("serve --encoder vpl --audit-log /tmp/scenehost-cli-test.jsonl");
+    const Run vpl = run(serve() + " --encoder vpl --audit-log /tmp/scenehost-cli-test.jsonl");
     CHECK(vpl.exit_code == 2);
     CHECK_THAT(vpl.output, Catch::Contains("encoder 'vpl' cannot run here: no oneVPL implementation for H.264 encode"));
-    const Run missing = run("serve --encoder nvenc --audit-log /tmp/scenehost-cli-test.jsonl");
+    const Run missing = run(serve() + " --encoder nvenc --audit-log /tmp/scenehost-cli-test.jsonl");
     CHECK(missing.exit_code == 2);
     CHECK_THAT(missing.output, Catch::Contains("encoder 'nvenc': no encoder plugin of that name is loaded (loaded: "));
-    const Run options = run("serve --encoder x264 --encoder-options '{\"bogus\":1}' --audit-log /tmp/scenehost-cli-test.jsonl");
+    const Run options = run(serve() + " --encoder x264 --encoder-options '{\"bogus\":1}' --audit-log /tmp/scenehost-cli-test.jsonl");
     CHECK(options.exit_code == 2);
     CHECK_THAT(options.output, Catch::Contains("encoder 'x264' refuses the settings: ") && Catch::Contains("bogus"));
 }

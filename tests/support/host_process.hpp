@@ -3,7 +3,9 @@
 // also dies with the test process (PR_SET_PDEATHSIG), so no server outlives a test.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
@@ -27,7 +29,15 @@ struct ChildLimits {
 
 class HostProcess {
 public:
+    // Without a --state-dir among the arguments, the host gets a fresh one of its own (removed
+    // when this object is), so hosts of concurrent tests never share a state.
     explicit HostProcess(std::vector<std::string> arguments, ChildLimits limits = {}) {
+        if (std::find(arguments.begin(), arguments.end(), "--state-dir") == arguments.end()) {
+            own_state_dir_ = std::filesystem::temp_directory_path() /
+                             ("scenehost-state-" + std::to_string(getpid()) + "-" + std::to_string(counter()++));
+            std::filesystem::remove_all(own_state_dir_);
+            arguments.insert(arguments.end(), {"--state-dir", own_state_dir_.string()});
+        }
         arguments.insert(arguments.begin(), {SCENEHOST_EXECUTABLE, "serve", "--listen", "127.0.0.1:0"});
         arguments.insert(arguments.begin(), limits.run_under.begin(), limits.run_under.end());
         int out[2];
@@ -54,7 +64,10 @@ public:
         stdout_ = out[0];
         port_ = read_port();
     }
-    ~HostProcess() { stop(); }
+    ~HostProcess() {
+        stop();
+        if (!own_state_dir_.empty()) std::filesystem::remove_all(own_state_dir_);
+    }
     HostProcess(const HostProcess &) = delete;
     HostProcess &operator=(const HostProcess &) = delete;
 
@@ -119,7 +132,13 @@ private:
     int stdout_ = -1;
     int status_ = 0;
     uint16_t port_ = 0;
+    static int &counter() {
+        static int n = 0;
+        return n;
+    }
+
     std::string output_;  // stdout up to the main "listening on" line
+    std::filesystem::path own_state_dir_;
 };
 
 }  // namespace scenehost::test

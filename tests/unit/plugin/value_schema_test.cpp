@@ -70,7 +70,7 @@ TEST_CASE("a string holding NUL is a violation wherever it is, though valijson c
     CHECK(accepts(name, R"("abcd")"));
     // A NUL after the first character would let a long string pass maxLength unnoticed.
     CHECK_FALSE(accepts(name, R"("a\u0000bcdefgh")"));
-    CHECK(name.violations(boost::json::parse(R"("\u0000x")")) == "<root>: holds U+0000 (NUL), which no scenehost string may hold");
+    CHECK(name.violations(boost::json::parse(R"("\u0000x")")) == "<root>: holds U+0000 (NUL) in a string, which no scenehost value may");
     const auto any = compile(R"({"type":"object"})");
     CHECK(accepts(any, R"({"k":["v"]})"));
     CHECK_FALSE(accepts(any, R"({"k":["v\u0000"]})"));
